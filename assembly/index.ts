@@ -1,0 +1,13 @@
+// The module's exports: a handful of flat functions over pointers and sizes,
+// plus the ABI's slot numbers as constant globals. The module allocates
+// nothing; TypeScript owns linear memory from heapBase() on.
+
+export * from './abi';
+export { attentionRhs, attentionMatrix, attentionScratchBytes } from './attention';
+export { rkSolve } from './rk';
+export { expArray } from './exp';
+
+/** First byte of linear memory free for the caller (after static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,273 @@
+// One generic explicit Runge-Kutta loop over a tableau held in a method record
+// (abi.ts). The tableaus themselves live in src/solvers/, written as exact
+// fractions with their sources, and are copied here before each solve.
+//
+// Adaptive methods use the RMS error norm, the PI step-size controller and
+// the initial step of Hairer, Norsett, Wanner, "Solving Ordinary Differential
+// Equations I", 2nd ed., Section II.4 (and their code dopri5.f). Save points
+// are hit exactly: methods with a dense output interpolate, the others clip
+// their step to land on the save point.
+
+import {
+  PROBLEM_N, PROBLEM_D, PROBLEM_GEOMETRY, GEOMETRY_SPHERE,
+  METHOD_STAGES, METHOD_ADAPTIVE, METHOD_ERROR_ORDER, METHOD_FSAL, METHOD_DENSE_DEGREE, METHOD_TABLE,
+  CONTROL_T0, CONTROL_T1, CONTROL_DT, CONTROL_RTOL, CONTROL_ATOL, CONTROL_MAX_STEPS, CONTROL_N_SAVE,
+  CONTROL_SAVE_TIMES, CONTROL_SAVE_OUT, CONTROL_STATE, CONTROL_WORK, CONTROL_FACOLD, CONTROL_STATUS,
+  CONTROL_T_REACHED, CONTROL_DT_NEXT, CONTROL_STEPS, CONTROL_REJECTED, CONTROL_RHS_EVALS, CONTROL_N_SAVED,
+  STATUS_SUCCESS, STATUS_MAX_STEPS, STATUS_NON_FINITE, STATUS_DT_MIN,
+} from './abi';
+import { slot, setSlot, pointerSlot } from './records';
+import { attentionRhs } from './attention';
+import { normalizeRows } from './geometry';
+
+// PI controller constants of dopri5.f (HNW I, II.4, and Hairer & Wanner II, IV.2).
+const SAFETY: f64 = 0.9;
+const FAC_MIN: f64 = 0.2; // the step shrinks at most 5x ...
+const FAC_MAX: f64 = 10.0; // ... and grows at most 10x per step
+const PI_BETA: f64 = 0.04; // weight of the previous error (Gustafsson's PI control)
+/** Steps shorter than this fraction of the time scale are reported as 'dt_min'. */
+const DT_MIN_RELATIVE: f64 = 1e-14;
+/** A step this close (relative) to a stop point is stretched to land on it. */
+const SNAP_RELATIVE: f64 = 1e-10;
+
+/** dst = src + alpha * v over count float64. */
+function axpyInto(dst: usize, src: usize, alpha: f64, v: usize, count: i32): void {
+  let l = 0;
+  if (ASC_FEATURE_SIMD) {
+    const av = f64x2.splat(alpha);
+    for (; l + 2 <= count; l += 2) {
+      const o = <usize>l << 3;
+      v128.store(dst + o, f64x2.add(v128.load(src + o), f64x2.mul(av, v128.load(v + o))));
+    }
+  }
+  for (; l < count; l++) {
+    const o = <usize>l << 3;
+    store<f64>(dst + o, load<f64>(src + o) + alpha * load<f64>(v + o));
+  }
+}
+
+/** True when all count float64 at p are finite (x * 0 is NaN exactly for Inf and NaN). */
+function allFinite(p: usize, count: i32): bool {
+  let acc: f64 = 0;
+  for (let l = 0; l < count; l++) acc += load<f64>(p + (<usize>l << 3)) * 0.0;
+  return acc == 0;
+}
+
+/** dst = y + h * sum_j w[j] K_j over the first `terms` stages, skipping zero weights. */
+function combineStages(
+  dst: usize, y: usize, h: f64, w: usize, terms: i32, work: usize, bytes: usize, m: i32,
+): void {
+  memory.copy(dst, y, bytes);
+  for (let j = 0; j < terms; j++) {
+    const wj = load<f64>(w + (<usize>j << 3));
+    if (wj != 0) axpyInto(dst, dst, h * wj, work + <usize>j * bytes, m);
+  }
+}
+
+/**
+ * RMS norm of the embedded error estimate h * sum_i e_i K_i, each component
+ * scaled by atol + rtol * max(|y|, |y_new|) (HNW I, II.4, eq. 4.11).
+ */
+function errorNorm(
+  y: usize, yNew: usize, h: f64, e: usize, s: i32, work: usize, bytes: usize, m: i32, rtol: f64, atol: f64,
+): f64 {
+  let sum: f64 = 0;
+  for (let l = 0; l < m; l++) {
+    const o = <usize>l << 3;
+    let est: f64 = 0;
+    for (let i = 0; i < s; i++) {
+      const ei = load<f64>(e + (<usize>i << 3));
+      if (ei != 0) est += ei * load<f64>(work + <usize>i * bytes + o);
+    }
+    const sc = atol + rtol * Math.max(Math.abs(load<f64>(y + o)), Math.abs(load<f64>(yNew + o)));
+    const r = (h * est) / sc;
+    sum += r * r;
+  }
+  return Math.sqrt(sum / <f64>m);
+}
+
+/** RMS of v / (atol + rtol |y|), or of (v - w) / (...) when w != 0. */
+function scaledRms(v: usize, w: usize, y: usize, m: i32, rtol: f64, atol: f64): f64 {
+  let sum: f64 = 0;
+  for (let l = 0; l < m; l++) {
+    const o = <usize>l << 3;
+    let r = load<f64>(v + o);
+    if (w != 0) r -= load<f64>(w + o);
+    r /= atol + rtol * Math.abs(load<f64>(y + o));
+    sum += r * r;
+  }
+  return Math.sqrt(sum / <f64>m);
+}
+
+/**
+ * First trial step, HNW I, II.4 ("Starting Step Size"): h0 from |y| / |f|,
+ * one explicit Euler probe, h1 from the second-derivative estimate.
+ * Uses ytmp and f1 as scratch.
+ */
+function initialStep(
+  problem: usize, y: usize, f0: usize, ytmp: usize, f1: usize, m: i32,
+  rtol: f64, atol: f64, errorOrder: i32, span: f64,
+): f64 {
+  const d0 = scaledRms(y, 0, y, m, rtol, atol);
+  const d1 = scaledRms(f0, 0, y, m, rtol, atol);
+  let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);
+  h0 = Math.min(h0, span);
+  axpyInto(ytmp, y, h0, f0, m);
+  attentionRhs(problem, ytmp, f1);
+  const d2 = scaledRms(f1, f0, y, m, rtol, atol) / h0;
+  const dmax = Math.max(d1, d2);
+  let h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dmax, 1.0 / <f64>(errorOrder + 1));
+  if (!(h1 > 0) || !isFinite(h1)) h1 = h0 * 1e-3;
+  return Math.min(Math.min(100 * h0, h1), span);
+}
+
+/** dst = y + h * sum_i b_i(theta) K_i with b_i(theta) = sum_p dense[i][p] theta^(p+1). */
+function denseOutput(
+  dst: usize, y: usize, h: f64, theta: f64, dense: usize, degree: i32, s: i32, work: usize, bytes: usize, m: i32,
+): void {
+  memory.copy(dst, y, bytes);
+  for (let i = 0; i < s; i++) {
+    const row = dense + (<usize>(i * degree) << 3);
+    let bi: f64 = 0;
+    for (let p = degree - 1; p >= 0; p--) bi = (bi + load<f64>(row + (<usize>p << 3))) * theta;
+    if (bi != 0) axpyInto(dst, dst, h * bi, work + <usize>i * bytes, m);
+  }
+}
+
+/**
+ * Integrates dX/dt = attentionRhs(X) over one segment [t0, t1] (one layer's
+ * weights) with the tableau in `method`; reads and writes the control
+ * record. Returns the status code, also stored in CONTROL_STATUS.
+ */
+export function rkSolve(problem: usize, method: usize, control: usize): i32 {
+  const m = <i32>slot(problem, PROBLEM_N) * <i32>slot(problem, PROBLEM_D);
+  const n = <i32>slot(problem, PROBLEM_N);
+  const d = <i32>slot(problem, PROBLEM_D);
+  const bytes = <usize>m << 3;
+  const sphere = <i32>slot(problem, PROBLEM_GEOMETRY) == GEOMETRY_SPHERE;
+
+  const s = <i32>slot(method, METHOD_STAGES);
+  const adaptive = slot(method, METHOD_ADAPTIVE) != 0;
+  const errorOrder = <i32>slot(method, METHOD_ERROR_ORDER);
+  const fsal = slot(method, METHOD_FSAL) != 0;
+  const degree = <i32>slot(method, METHOD_DENSE_DEGREE);
+  const tableA = method + (<usize>METHOD_TABLE << 3);
+  const tableB = tableA + (<usize>(s * s) << 3);
+  const tableE = tableB + (<usize>(2 * s) << 3); // b, then c (unused here: autonomous field), then e
+  const tableDense = tableE + (<usize>s << 3);
+
+  const t0 = slot(control, CONTROL_T0);
+  const tEnd = slot(control, CONTROL_T1);
+  let h = slot(control, CONTROL_DT);
+  const rtol = slot(control, CONTROL_RTOL);
+  const atol = slot(control, CONTROL_ATOL);
+  const maxSteps = slot(control, CONTROL_MAX_STEPS);
+  const nSave = <i32>slot(control, CONTROL_N_SAVE);
+  const saveTimes = pointerSlot(control, CONTROL_SAVE_TIMES);
+  const saveOut = pointerSlot(control, CONTROL_SAVE_OUT);
+  const y = pointerSlot(control, CONTROL_STATE);
+  const work = pointerSlot(control, CONTROL_WORK);
+  const ytmp = work + <usize>s * bytes;
+  const yNew = ytmp + bytes;
+  let facold = slot(control, CONTROL_FACOLD);
+  if (!(facold > 0)) facold = 1e-4;
+  const expo = 1.0 / <f64>(errorOrder + 1) - 0.75 * PI_BETA;
+
+  let t = t0;
+  let steps = 0, rejected = 0, evals = 0, saved = 0;
+  let status = STATUS_SUCCESS;
+  let lastRejected = false;
+
+  attentionRhs(problem, y, work);
+  evals++;
+  if (!allFinite(work, m)) status = STATUS_NON_FINITE;
+  if (status == STATUS_SUCCESS && adaptive && !(h > 0)) {
+    h = initialStep(problem, y, work, ytmp, work + bytes, m, rtol, atol, errorOrder, tEnd - t0);
+    evals++;
+  }
+
+  while (status == STATUS_SUCCESS && t < tEnd) {
+    if (<f64>(steps + rejected) >= maxSteps) {
+      status = STATUS_MAX_STEPS;
+      break;
+    }
+    let stop = tEnd;
+    if (degree == 0 && saved < nSave) stop = Math.min(stop, load<f64>(saveTimes + (<usize>saved << 3)));
+    let hStep = h;
+    let tNew = t + hStep;
+    if (stop - t <= hStep * (1 + SNAP_RELATIVE)) {
+      hStep = stop - t;
+      tNew = stop;
+    }
+
+    // Stages 2..s; with FSAL the last stage state is y_new itself (row s of A = b).
+    for (let i = 1; i < s; i++) {
+      const dst = fsal && i == s - 1 ? yNew : ytmp;
+      combineStages(dst, y, hStep, tableA + (<usize>(i * s) << 3), i, work, bytes, m);
+      attentionRhs(problem, dst, work + <usize>i * bytes);
+      evals++;
+    }
+    if (!fsal) combineStages(yNew, y, hStep, tableB, s, work, bytes, m);
+
+    let hNew = h;
+    if (adaptive) {
+      let err = errorNorm(y, yNew, hStep, tableE, s, work, bytes, m, rtol, atol);
+      const finiteStep = isFinite(err) && allFinite(yNew, m);
+      if (!finiteStep) err = Infinity;
+      const fac11 = Math.pow(err, expo);
+      if (err > 1) {
+        h = hStep / Math.min(1 / FAC_MIN, fac11 / SAFETY);
+        rejected++;
+        lastRejected = true;
+        if (h < DT_MIN_RELATIVE * Math.max(Math.abs(t), Math.abs(tEnd))) {
+          status = finiteStep ? STATUS_DT_MIN : STATUS_NON_FINITE;
+        }
+        continue;
+      }
+      const fac = Math.max(1 / FAC_MAX, Math.min(1 / FAC_MIN, fac11 / Math.pow(facold, PI_BETA) / SAFETY));
+      hNew = hStep / fac;
+      if (lastRejected) hNew = Math.min(hNew, hStep);
+      facold = Math.max(err, 1e-4);
+      lastRejected = false;
+    } else if (!allFinite(yNew, m)) {
+      status = STATUS_NON_FINITE;
+      break;
+    }
+
+    // Accept: renormalize on the sphere, fill the save points in (t, tNew].
+    if (sphere) normalizeRows(yNew, n, d);
+    while (saved < nSave) {
+      const ts = load<f64>(saveTimes + (<usize>saved << 3));
+      if (ts > tNew) break;
+      const dst = saveOut + <usize>saved * bytes;
+      if (ts == tNew || degree == 0) {
+        memory.copy(dst, yNew, bytes);
+      } else {
+        denseOutput(dst, y, hStep, (ts - t) / hStep, tableDense, degree, s, work, bytes, m);
+        if (sphere) normalizeRows(dst, n, d);
+      }
+      saved++;
+    }
+    memory.copy(y, yNew, bytes);
+    t = tNew;
+    steps++;
+    h = hNew;
+    if (fsal && !sphere) {
+      memory.copy(work, work + <usize>(s - 1) * bytes, bytes);
+    } else {
+      attentionRhs(problem, y, work);
+      evals++;
+    }
+    if (!allFinite(work, m)) status = STATUS_NON_FINITE;
+  }
+
+  setSlot(control, CONTROL_STATUS, <f64>status);
+  setSlot(control, CONTROL_T_REACHED, t);
+  setSlot(control, CONTROL_DT_NEXT, h);
+  setSlot(control, CONTROL_STEPS, <f64>steps);
+  setSlot(control, CONTROL_REJECTED, <f64>rejected);
+  setSlot(control, CONTROL_RHS_EVALS, <f64>evals);
+  setSlot(control, CONTROL_N_SAVED, <f64>saved);
+  setSlot(control, CONTROL_FACOLD, facold);
+  return status;
+}

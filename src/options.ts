@@ -1,0 +1,164 @@
+// Checks solve() options and turns them into a plan. Every check runs before
+// any work starts, and every error names the field.
+
+import { AttnflowError } from './errors.js';
+import {
+  type FlatLayer,
+  type FlatProblem,
+  finite,
+  flattenHeads,
+  flattenTokens,
+  GEOMETRIES,
+  oneOf,
+  positive,
+  positiveInteger,
+} from './problem.js';
+import { METHOD_NAMES, METHODS } from './solvers/index.js';
+import { type NumericTableau, numericTableau } from './solvers/tableau.js';
+import type { MethodName, SolveOptions } from './types.js';
+import { formatBytes, MAX_WASM_BYTES } from './wasm/arena.js';
+
+const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
+  'tokens',
+  'heads',
+  'layers',
+  'beta',
+  'geometry',
+  't1',
+  'saveAt',
+  'method',
+  'dt',
+  'rtol',
+  'atol',
+  'maxSteps',
+  'saveAttention',
+];
+
+/** A checked solve. */
+export interface SolvePlan {
+  readonly problem: FlatProblem;
+  readonly y0: Float64Array;
+  readonly method: NumericTableau;
+  readonly t1: number;
+  readonly saveAt: Float64Array;
+  /** Fixed step, or trial step (0: choose). */
+  readonly dt: number;
+  readonly rtol: number;
+  readonly atol: number;
+  readonly maxSteps: number;
+  readonly saveAttention: boolean;
+  /** Whether the weights change per unit of time. */
+  readonly layered: boolean;
+}
+
+/** Levenshtein distance, for did-you-mean hints. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j];
+      row[j] = next;
+    }
+  }
+  return row[b.length];
+}
+
+/** Throws for keys that are not options, suggesting the closest one. */
+export function rejectUnknownKeys(options: object, known: readonly string[], path: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const best = [...known].sort((a, b) => distance(key, a) - distance(key, b))[0];
+    const hint = best !== undefined && distance(key, best) <= 2 ? ` (did you mean '${best}'?)` : '';
+    throw new AttnflowError('invalid_option', path ? `${path}.${key}` : key, `is not an option${hint}`);
+  }
+}
+
+export function planSolve(options: SolveOptions): SolvePlan {
+  if (options === null || typeof options !== 'object')
+    throw new AttnflowError('invalid_option', '', 'solve() takes an options object');
+  rejectUnknownKeys(options, SOLVE_KEYS, '');
+  const geometry = oneOf(options.geometry ?? 'euclidean', GEOMETRIES, 'geometry');
+  const methodName: MethodName = oneOf(options.method ?? 'dopri5', METHOD_NAMES, 'method');
+  const method = numericTableau(METHODS[methodName]);
+  if (options.t1 === undefined) throw new AttnflowError('invalid_option', 't1', 'is required (the end time; t0 = 0)');
+  const t1 = positive(options.t1, 't1');
+  const beta = options.beta === undefined ? undefined : finite(options.beta, 'beta');
+  const { data: y0, n, d } = flattenTokens(options.tokens, geometry);
+
+  if (options.heads !== undefined && options.layers !== undefined) {
+    throw new AttnflowError('invalid_option', 'layers', 'give heads or layers, not both');
+  }
+  let layers: FlatLayer[];
+  if (options.layers !== undefined) {
+    if (!Array.isArray(options.layers) || options.layers.length === 0) {
+      throw new AttnflowError('invalid_shape', 'layers', 'must be a non-empty array of head arrays');
+    }
+    layers = options.layers.map((heads, l) => flattenHeads(heads, d, beta, `layers[${l}]`));
+    if (t1 > layers.length) {
+      throw new AttnflowError(
+        'invalid_value',
+        't1',
+        `is ${t1} but only ${layers.length} layers were given (layer l acts on [l - 1, l)); need t1 <= ${layers.length}`,
+      );
+    }
+  } else {
+    layers = [flattenHeads(options.heads, d, beta, 'heads')];
+  }
+
+  let saveAt: Float64Array;
+  if (options.saveAt === undefined) {
+    saveAt = Float64Array.of(t1);
+  } else {
+    if (!Array.isArray(options.saveAt) || options.saveAt.length === 0) {
+      throw new AttnflowError('invalid_option', 'saveAt', 'must be a non-empty array of times');
+    }
+    saveAt = Float64Array.from(options.saveAt, (v, i) => finite(v, `saveAt[${i}]`));
+    for (let i = 0; i < saveAt.length; i++) {
+      if (saveAt[i] < 0 || saveAt[i] > t1) {
+        throw new AttnflowError('invalid_value', `saveAt[${i}]`, `is ${saveAt[i]}, outside [0, t1] = [0, ${t1}]`);
+      }
+      if (i > 0 && !(saveAt[i] > saveAt[i - 1])) {
+        throw new AttnflowError('invalid_value', `saveAt[${i}]`, `is ${saveAt[i]}; save times must be strictly increasing`);
+      }
+    }
+  }
+
+  let dt = 0;
+  if (options.dt !== undefined) dt = positive(options.dt, 'dt');
+  else if (!method.adaptive) {
+    throw new AttnflowError('invalid_option', 'dt', `method '${methodName}' takes fixed steps: give dt`);
+  }
+  const rtol = options.rtol === undefined ? 1e-8 : positive(options.rtol, 'rtol');
+  const atol = options.atol === undefined ? 1e-10 : positive(options.atol, 'atol');
+  const maxSteps = options.maxSteps === undefined ? 100000 : positiveInteger(options.maxSteps, 'maxSteps');
+  const saveAttention = options.saveAttention ?? false;
+  if (typeof saveAttention !== 'boolean') throw new AttnflowError('invalid_option', 'saveAttention', 'must be true or false');
+
+  // What the results alone will hold, before anything is allocated.
+  const resultBytes = 8 * saveAt.length * (n * d + (saveAttention ? layers[0].heads.length * n * n : 0));
+  const workBytes = 8 * n * d * (method.stages + 4 + saveAt.length) + (saveAttention ? 8 * n * n : 0);
+  if (resultBytes + workBytes > MAX_WASM_BYTES) {
+    throw new AttnflowError(
+      'too_large',
+      'tokens',
+      `N = ${n}, D = ${d} with ${saveAt.length} save points${saveAttention ? ' and attention matrices' : ''} needs ${formatBytes(resultBytes + workBytes)}; the limit is ${formatBytes(MAX_WASM_BYTES)}`,
+    );
+  }
+
+  return {
+    problem: { n, d, geometry, layers },
+    y0,
+    method,
+    t1,
+    saveAt,
+    dt,
+    rtol,
+    atol,
+    maxSteps,
+    saveAttention,
+    layered: options.layers !== undefined,
+  };
+}

@@ -1,0 +1,189 @@
+// Input checking and flattening: turns user options into the row-major
+// Float64Arrays the kernels read. Everything here runs before any work starts.
+
+import { AttnflowError } from './errors.js';
+import type { FieldOptions, Geometry, Head, Matrix, Tokens } from './types.js';
+
+/** A head with row-major weights; null stands for an identity (its multiply is skipped). */
+export interface FlatHead {
+  readonly dk: number;
+  readonly query: Float64Array | null;
+  readonly key: Float64Array | null;
+  readonly value: Float64Array | null;
+}
+
+/** The vector field of one layer. */
+export interface FlatLayer {
+  readonly beta: number;
+  readonly heads: readonly FlatHead[];
+}
+
+/** A checked problem: N tokens of dimension D, and one field per layer. */
+export interface FlatProblem {
+  readonly n: number;
+  readonly d: number;
+  readonly geometry: Geometry;
+  readonly layers: readonly FlatLayer[];
+}
+
+const GEOMETRIES: readonly Geometry[] = ['euclidean', 'sphere'];
+
+/** Checks and copies tokens into a row-major Float64Array (normalized rows on the sphere). */
+export function flattenTokens(tokens: Tokens, geometry: Geometry): { data: Float64Array; n: number; d: number } {
+  let data: Float64Array;
+  let n: number;
+  let d: number;
+  if (Array.isArray(tokens)) {
+    const rows = tokens as Matrix;
+    n = rows.length;
+    if (n === 0) throw new AttnflowError('invalid_shape', 'tokens', 'the prompt is empty (need at least one token)');
+    const first = rows[0];
+    if (!Array.isArray(first)) throw new AttnflowError('invalid_shape', 'tokens[0]', 'each token must be an array of numbers');
+    d = first.length;
+    if (d === 0) throw new AttnflowError('invalid_shape', 'tokens[0]', 'tokens have dimension 0 (need D >= 1)');
+    data = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      if (!Array.isArray(row) || row.length !== d) {
+        throw new AttnflowError(
+          'invalid_shape',
+          `tokens[${i}]`,
+          `ragged rows: token 0 has ${d} numbers, token ${i} has ${Array.isArray(row) ? row.length : 'none'}`,
+        );
+      }
+      for (let k = 0; k < d; k++) data[i * d + k] = finite(row[k], `tokens[${i}][${k}]`);
+    }
+  } else if (tokens !== null && typeof tokens === 'object' && 'data' in tokens) {
+    const t = tokens as { data: unknown; n: unknown; d: unknown };
+    if (!(t.data instanceof Float64Array)) throw new AttnflowError('invalid_shape', 'tokens.data', 'must be a Float64Array');
+    n = positiveInteger(t.n, 'tokens.n');
+    d = positiveInteger(t.d, 'tokens.d');
+    if (t.data.length !== n * d) {
+      throw new AttnflowError('invalid_shape', 'tokens.data', `has ${t.data.length} numbers, n * d = ${n} * ${d} = ${n * d}`);
+    }
+    data = Float64Array.from(t.data);
+    for (let l = 0; l < data.length; l++) finite(data[l], `tokens.data[${l}]`);
+  } else {
+    throw new AttnflowError(
+      'invalid_shape',
+      'tokens',
+      'must be number[][] (N rows of D numbers) or { data: Float64Array, n, d }',
+    );
+  }
+  if (geometry === 'sphere') {
+    for (let i = 0; i < n; i++) {
+      let sq = 0;
+      for (let k = 0; k < d; k++) sq += data[i * d + k] ** 2;
+      if (!(sq > 0)) throw new AttnflowError('invalid_value', `tokens[${i}]`, 'is zero and cannot be put on the sphere');
+      const inv = 1 / Math.sqrt(sq);
+      for (let k = 0; k < d; k++) data[i * d + k] *= inv;
+    }
+  }
+  return { data, n, d };
+}
+
+/** Checks one layer's heads against dimension D. */
+export function flattenHeads(heads: readonly Head[] | undefined, d: number, beta: number | undefined, path: string): FlatLayer {
+  const list = heads ?? [{}];
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new AttnflowError('invalid_shape', path, 'needs at least one head (omit it for one identity head)');
+  }
+  const flat = list.map((h: Head, i: number) => flattenHead(h, d, `${path}[${i}]`));
+  const b = beta ?? 1 / Math.sqrt(d / flat.length);
+  return { beta: b, heads: flat };
+}
+
+function flattenHead(head: Head, d: number, path: string): FlatHead {
+  if (head === null || typeof head !== 'object')
+    throw new AttnflowError('invalid_shape', path, 'must be { query?, key?, value? }');
+  const query = head.query === undefined ? null : matrix(head.query, d, undefined, `${path}.query`);
+  const key = head.key === undefined ? null : matrix(head.key, d, undefined, `${path}.key`);
+  const dkQuery = query ? query.cols : d;
+  const dkKey = key ? key.cols : d;
+  if (dkQuery !== dkKey) {
+    throw new AttnflowError(
+      'invalid_shape',
+      `${path}.key`,
+      `query is D x ${dkQuery} but key is D x ${dkKey}: both need the same d_k${query === null || key === null ? ' (an omitted matrix is the D x D identity)' : ''}`,
+    );
+  }
+  const value = head.value === undefined ? null : matrix(head.value, d, d, `${path}.value`);
+  return {
+    dk: dkQuery,
+    query: query && !isIdentity(query.data, d, query.cols) ? query.data : null,
+    key: key && !isIdentity(key.data, d, key.cols) ? key.data : null,
+    value: value && !isIdentity(value.data, d, d) ? value.data : null,
+  };
+}
+
+function matrix(m: Matrix, rows: number, cols: number | undefined, path: string): { data: Float64Array; cols: number } {
+  if (!Array.isArray(m) || m.length !== rows) {
+    throw new AttnflowError('invalid_shape', path, `must have D = ${rows} rows, got ${Array.isArray(m) ? m.length : typeof m}`);
+  }
+  const c = cols ?? (Array.isArray(m[0]) ? m[0].length : 0);
+  if (c < 1) throw new AttnflowError('invalid_shape', `${path}[0]`, 'must be a non-empty array of numbers');
+  const data = new Float64Array(rows * c);
+  for (let r = 0; r < rows; r++) {
+    const row = m[r];
+    if (!Array.isArray(row) || row.length !== c) {
+      throw new AttnflowError(
+        'invalid_shape',
+        `${path}[${r}]`,
+        `must have ${c} columns (${cols === undefined ? 'as row 0' : 'D x D'}), got ${Array.isArray(row) ? row.length : typeof row}`,
+      );
+    }
+    for (let k = 0; k < c; k++) data[r * c + k] = finite(row[k], `${path}[${r}][${k}]`);
+  }
+  return { data, cols: c };
+}
+
+function isIdentity(data: Float64Array, rows: number, cols: number): boolean {
+  if (rows !== cols) return false;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (data[r * cols + c] !== (r === c ? 1 : 0)) return false;
+  return true;
+}
+
+/** A finite number, or an error naming the field. */
+export function finite(v: unknown, path: string): number {
+  if (typeof v !== 'number') throw new AttnflowError('invalid_value', path, `must be a number, got ${typeof v}`);
+  if (!Number.isFinite(v)) throw new AttnflowError('non_finite', path, `is ${v}; every number must be finite`);
+  return v;
+}
+
+/** A positive finite number. */
+export function positive(v: unknown, path: string): number {
+  const x = finite(v, path);
+  if (!(x > 0)) throw new AttnflowError('invalid_value', path, `must be > 0, got ${x}`);
+  return x;
+}
+
+/** An integer >= 1. */
+export function positiveInteger(v: unknown, path: string): number {
+  const x = finite(v, path);
+  if (!Number.isInteger(x) || x < 1) throw new AttnflowError('invalid_value', path, `must be an integer >= 1, got ${x}`);
+  return x;
+}
+
+/** One of a list of names. */
+export function oneOf<T extends string>(v: unknown, allowed: readonly T[], path: string): T {
+  if (typeof v !== 'string' || !allowed.includes(v as T)) {
+    throw new AttnflowError(
+      'invalid_option',
+      path,
+      `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v as T;
+}
+
+/** The checked field of attentionRhs / attentionMatrix. */
+export function fieldProblem(options: FieldOptions): { problem: FlatProblem; x: Float64Array } {
+  if (options === null || typeof options !== 'object') throw new AttnflowError('invalid_option', '', 'options must be an object');
+  const geometry = oneOf(options.geometry ?? 'euclidean', GEOMETRIES, 'geometry');
+  const beta = options.beta === undefined ? undefined : finite(options.beta, 'beta');
+  const { data, n, d } = flattenTokens(options.tokens, geometry);
+  const layer = flattenHeads(options.heads, d, beta, 'heads');
+  return { problem: { n, d, geometry, layers: [layer] }, x: data };
+}
+
+export { GEOMETRIES };

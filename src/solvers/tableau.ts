@@ -1,0 +1,83 @@
+// An explicit Runge-Kutta method as data: the Butcher tableau (exact
+// fractions), an optional embedded error estimate and dense output. One
+// generic loop (assembly/rk.ts and src/reference/integrate.ts) runs them all.
+
+import type { MethodName } from '../types.js';
+import { type Rational, sub, toNumber } from './rational.js';
+
+export interface ButcherTableau {
+  readonly name: MethodName;
+  /** Classical order p of the solution weights b. */
+  readonly order: number;
+  /** Where the coefficients come from. */
+  readonly source: string;
+  /** Row i holds a_i1 .. a_i,i-1 (row 0 is empty). */
+  readonly a: readonly (readonly Rational[])[];
+  readonly b: readonly Rational[];
+  readonly c: readonly Rational[];
+  /** Embedded weights b-hat of order errorOrder, for adaptive methods. */
+  readonly bHat?: readonly Rational[];
+  readonly errorOrder?: number;
+  /** First same as last: the last stage is evaluated at y_new (row s of A equals b). */
+  readonly fsal: boolean;
+  /**
+   * Dense output: y(t + theta h) = y + h sum_i b_i(theta) k_i with
+   * b_i(theta) = sum_p dense[i][p] theta^(p+1).
+   */
+  readonly dense?: readonly (readonly Rational[])[];
+}
+
+/** The tableau as float64, in the order of the WASM method record (abi.ts). */
+export interface NumericTableau {
+  readonly name: MethodName;
+  readonly stages: number;
+  readonly adaptive: boolean;
+  readonly errorOrder: number;
+  readonly fsal: boolean;
+  readonly denseDegree: number;
+  /** s x s, row-major, strictly lower triangular. */
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly c: Float64Array;
+  /** Error weights e = b - bHat (zeros for fixed-step methods). */
+  readonly e: Float64Array;
+  /** s x denseDegree, row-major. */
+  readonly dense: Float64Array;
+}
+
+export function numericTableau(t: ButcherTableau): NumericTableau {
+  const s = t.b.length;
+  const a = new Float64Array(s * s);
+  t.a.forEach((row, i) => {
+    row.forEach((v, j) => {
+      a[i * s + j] = toNumber(v);
+    });
+  });
+  const e = new Float64Array(s);
+  const bHat = t.bHat;
+  if (bHat) {
+    t.b.forEach((bi, i) => {
+      e[i] = toNumber(sub(bi, bHat[i]));
+    });
+  }
+  const degree = t.dense ? (t.dense[0]?.length ?? 0) : 0;
+  const dense = new Float64Array(s * degree);
+  t.dense?.forEach((row, i) => {
+    row.forEach((v, p) => {
+      dense[i * degree + p] = toNumber(v);
+    });
+  });
+  return {
+    name: t.name,
+    stages: s,
+    adaptive: t.bHat !== undefined,
+    errorOrder: t.errorOrder ?? 0,
+    fsal: t.fsal,
+    denseDegree: degree,
+    a,
+    b: Float64Array.from(t.b, toNumber),
+    c: Float64Array.from(t.c, toNumber),
+    e,
+    dense,
+  };
+}

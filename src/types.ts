@@ -1,0 +1,108 @@
+/** Which implementation runs the kernels. */
+export type BackendName = 'simd' | 'scalar' | 'js';
+
+/** 'euclidean': eq. (7) as is. 'sphere': tokens on S^{D-1}, velocities projected on the tangent space. */
+export type Geometry = 'euclidean' | 'sphere';
+
+/** Integration methods: adaptive Dormand-Prince 5(4), or fixed-step RK4, Heun, explicit Euler. */
+export type MethodName = 'dopri5' | 'rk4' | 'heun' | 'euler';
+
+/**
+ * Why a solve ended.
+ * - 'success': t1 reached.
+ * - 'max_steps': maxSteps attempted steps were used up.
+ * - 'non_finite': the field produced Inf or NaN (e.g. x_i x_j overflowing in the 1-D model near t ~ 350).
+ * - 'dt_min': the adaptive step fell below 1e-14 times the time scale.
+ */
+export type SolveStatus = 'success' | 'max_steps' | 'non_finite' | 'dt_min';
+
+/** A row-major matrix given as rows of numbers. */
+export type Matrix = readonly (readonly number[])[];
+
+/** N tokens of dimension D, as rows or as a row-major Float64Array. */
+export type Tokens = Matrix | { readonly data: Float64Array; readonly n: number; readonly d: number };
+
+/**
+ * One attention head. Omitted matrices are identities.
+ * - query, key: D x d_k (both the same d_k).
+ * - value: D x D, the paper's V_h (D x D/H) folded with its rows of W_O.
+ */
+export interface Head {
+  readonly query?: Matrix;
+  readonly key?: Matrix;
+  readonly value?: Matrix;
+}
+
+/** The attention vector field at one state: what attentionRhs and attentionMatrix take. */
+export interface FieldOptions {
+  /** The state X, N x D. */
+  readonly tokens: Tokens;
+  /** Heads; default one head with identity weights. */
+  readonly heads?: readonly Head[];
+  /** Inverse temperature; default 1 / sqrt(D / H). */
+  readonly beta?: number;
+  /** Default 'euclidean'. On the sphere the tokens are normalized first. */
+  readonly geometry?: Geometry;
+}
+
+/** Options of solve(). */
+export interface SolveOptions {
+  /** Initial tokens X(0), N x D. On the sphere each row is normalized first. */
+  readonly tokens: Tokens;
+  /** Heads of a time-independent field; default one head with identity weights. */
+  readonly heads?: readonly Head[];
+  /** Instead of heads: layers[l] acts on t in [l, l + 1) (the paper's layer l + 1); needs t1 <= layers.length. */
+  readonly layers?: readonly (readonly Head[])[];
+  /** Inverse temperature; default 1 / sqrt(D / H), H the layer's number of heads. */
+  readonly beta?: number;
+  /** Default 'euclidean'. */
+  readonly geometry?: Geometry;
+  /** End time (t0 = 0). */
+  readonly t1: number;
+  /** Times to report, increasing, inside [0, t1]; default [t1]. */
+  readonly saveAt?: readonly number[];
+  /** Default 'dopri5'. */
+  readonly method?: MethodName;
+  /** Fixed step for rk4, heun, euler (required there); first trial step for dopri5 (default: chosen by HNW II.4). */
+  readonly dt?: number;
+  /** Relative tolerance for dopri5; default 1e-8. */
+  readonly rtol?: number;
+  /** Absolute tolerance for dopri5; default 1e-10. */
+  readonly atol?: number;
+  /** Attempted steps (accepted + rejected) allowed over the whole solve; default 100000. */
+  readonly maxSteps?: number;
+  /** Also return each head's N x N attention matrix at each save time. */
+  readonly saveAttention?: boolean;
+}
+
+/** Counters of a solve. */
+export interface SolveStats {
+  /** Accepted steps. */
+  readonly steps: number;
+  /** Rejected steps (adaptive methods). */
+  readonly rejected: number;
+  /** Evaluations of the attention field (each covers all heads). */
+  readonly rhsEvaluations: number;
+}
+
+/** What solve() returns. */
+export interface Solution {
+  readonly status: SolveStatus;
+  /** A sentence saying why the solve ended. */
+  readonly message: string;
+  /** The save times reached (a prefix of saveAt when the solve stopped early). */
+  readonly t: Float64Array;
+  /** One row-major N * D state per entry of t. */
+  readonly tokens: Float64Array[];
+  /** When saveAttention: attention[saveIndex][head] is the N x N row-major matrix P_h. */
+  readonly attention?: Float64Array[][];
+  readonly stats: SolveStats;
+  /** Last time reached: t1 on success, the last accepted (finite) time otherwise. */
+  readonly finalTime: number;
+  /** The state at finalTime, always finite. */
+  readonly finalTokens: Float64Array;
+  readonly n: number;
+  readonly d: number;
+  /** The backend that ran the solve. */
+  readonly backend: BackendName;
+}
