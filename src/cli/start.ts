@@ -10,7 +10,7 @@ const T = 8;
 const SEED = 2025;
 
 const backend = await init();
-const tokens = randomMatrix(seededRandom(SEED), N, 1, 1.5);
+const tokens = randomMatrix(seededRandom(SEED), N, 1); // x_i(0) ~ N(0, 1)
 const saveAt = Array.from({ length: 801 }, (_, i) => (i * T) / 800);
 const started = performance.now();
 const sol = solve({ tokens, t1: T, saveAt, saveAttention: true });
@@ -22,7 +22,7 @@ console.log(`corridor half-width v0(${N}) = ${v0.toFixed(6)}   status: ${sol.sta
 console.log(
   `dopri5: ${sol.stats.steps} steps, ${sol.stats.rejected} rejected, ${sol.stats.rhsEvaluations} field evaluations, ${ms.toFixed(1)} ms\n`,
 );
-console.log('token        x(0)          x(8)   left corridor   max_j P_ij(8)  (j)');
+console.log('token        x(0)          x(8)   left corridor    max_j P_ij(8)  (j)  1 - max');
 const last = sol.tokens.length - 1;
 const attention = sol.attention?.[last]?.[0] ?? new Float64Array(N * N);
 const order = Array.from({ length: N }, (_, i) => i).sort((a, b) => (tokens[a]?.[0] ?? 0) - (tokens[b]?.[0] ?? 0));
@@ -38,6 +38,6 @@ for (const i of order) {
   const x0 = tokens[i]?.[0] ?? 0;
   const x8 = sol.tokens[last]?.[i] ?? 0;
   console.log(
-    `${String(i).padStart(5)} ${x0.toFixed(6).padStart(11)} ${x8.toExponential(6).padStart(14)}   ${(left || 'no').padEnd(16)} ${(attention[i * N + best] ?? 0).toFixed(6)}  (${best})`,
+    `${String(i).padStart(5)} ${x0.toFixed(6).padStart(11)} ${x8.toExponential(6).padStart(14)}   ${(left || 'no').padEnd(16)} ${(attention[i * N + best] ?? 0).toFixed(6)}  (${String(best).padStart(2)})  ${(1 - (attention[i * N + best] ?? 0)).toExponential(1)}`,
   );
 }

@@ -1,0 +1,80 @@
+// Convergence orders fitted from step halving on the attention flow itself,
+// and Dormand-Prince's error against its tolerance.
+
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../src/backend.js';
+import { planSolve } from '../src/options.js';
+import { createReferenceBackend } from '../src/reference/integrate.js';
+import { METHODS } from '../src/solvers/index.js';
+import { type NumericTableau, numericTableau } from '../src/solvers/tableau.js';
+import type { BackendName, MethodName } from '../src/types.js';
+import { WasmBackend } from '../src/wasm/backend.js';
+import { wasmModule } from '../src/wasm/load.js';
+import { BACKEND_NAMES, engineFor, fitSlope, randomHeads, randomMatrix, relativeError, seededRandom } from './helpers.js';
+
+async function backendFor(name: BackendName): Promise<Backend> {
+  return name === 'js' ? createReferenceBackend() : new WasmBackend(await wasmModule(name), name);
+}
+
+// A small but genuinely nonlinear flow: 6 tokens in D = 3, two heads with
+// random weights, over a long enough time (T = 8) that the step sizes below
+// sit in the asymptotic regime of every method (Dormand-Prince's small
+// leading error constant makes it look like order 6-7 at larger steps).
+const random = seededRandom(42);
+const tokens = randomMatrix(random, 6, 3);
+const heads = randomHeads(random, 3, 2, 2, 0.3);
+const T = 8;
+
+/** The fixed-step solution at T with n steps of the given tableau (dopri5 run with its error control off). */
+function fixedStep(backend: Backend, tableau: NumericTableau, steps: number): Float64Array {
+  const plan = planSolve({ tokens, heads, t1: T, method: 'rk4', dt: T / steps });
+  const integration = backend.integrate(plan.problem, tableau, plan.y0, 1, false);
+  const r = integration.runSegment(0, {
+    t0: 0,
+    t1: T,
+    dt: T / steps,
+    rtol: 1,
+    atol: 1,
+    maxSteps: 10 * steps,
+    facold: 0,
+    saveTimes: Float64Array.of(T),
+  });
+  expect(r.steps).toBe(steps);
+  return r.saves[0];
+}
+
+const EXPECTED: Record<MethodName, { order: number; steps: number[] }> = {
+  euler: { order: 1, steps: [256, 512, 1024, 2048] },
+  heun: { order: 2, steps: [64, 128, 256, 512] },
+  rk4: { order: 4, steps: [16, 32, 64, 128] },
+  dopri5: { order: 5, steps: [8, 16, 32, 64] },
+};
+
+describe.each(BACKEND_NAMES)('convergence on %s', (name) => {
+  it.each(Object.keys(EXPECTED) as MethodName[])('%s has its order within 0.3 (fitted by step halving)', async (method) => {
+    const backend = await backendFor(name);
+    const fixed = numericTableau({ ...METHODS[method], bHat: undefined });
+    const reference = fixedStep(backend, numericTableau({ ...METHODS.dopri5, bHat: undefined }), 4096);
+    const { order, steps } = EXPECTED[method];
+    const errors = steps.map((s) => relativeError(fixedStep(backend, fixed, s), reference));
+    const slope = -fitSlope(
+      steps.map((s) => Math.log(T / s)),
+      errors.map(Math.log),
+    );
+    expect(Math.min(...errors)).toBeGreaterThan(1e-13); // above round-off, so the fit measures truncation
+    expect(Math.abs(-slope - order), `errors ${errors.map((e) => e.toExponential(2)).join(', ')}`).toBeLessThan(0.3);
+  });
+
+  it('dopri5: the true error follows rtol from 1e-4 to 1e-10', async () => {
+    const engine = await engineFor(name);
+    const reference = fixedStep(await backendFor(name), numericTableau({ ...METHODS.dopri5, bHat: undefined }), 4096);
+    const rtols = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10];
+    const errors = rtols.map((rtol) =>
+      relativeError(engine.solve({ tokens, heads, t1: T, rtol, atol: rtol }).tokens[0], reference),
+    );
+    for (let i = 0; i < rtols.length; i++) expect(errors[i], `rtol ${rtols[i]}`).toBeLessThan(10 * rtols[i]);
+    const slope = fitSlope(rtols.map(Math.log), errors.map(Math.log));
+    expect(slope).toBeGreaterThan(0.6);
+    expect(slope).toBeLessThan(1.3);
+  });
+});

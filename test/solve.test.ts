@@ -1,0 +1,173 @@
+// solve(): save points, layers, statuses and input errors.
+
+import { describe, expect, it } from 'vitest';
+import { AttnflowError } from '../src/errors.js';
+import { attentionRhs, init, solve } from '../src/index.js';
+import { BACKEND_NAMES, engineFor, randomHeads, randomMatrix, relativeError, seededRandom } from './helpers.js';
+
+describe.each(BACKEND_NAMES)('solve on %s', (backend) => {
+  it('returns exactly the requested save times, including 0, and interpolates between steps', async () => {
+    const engine = await engineFor(backend);
+    const random = seededRandom(1);
+    const tokens = randomMatrix(random, 5, 2);
+    const saveAt = [0, 0.013, 0.5, 1.25, 2];
+    const sol = engine.solve({ tokens, t1: 2, saveAt, rtol: 1e-10, atol: 1e-12 });
+    expect(Array.from(sol.t)).toEqual(saveAt);
+    expect(Array.from(sol.tokens[0])).toEqual(tokens.flat());
+    // Each interpolated save equals a solve that ends there.
+    for (let s = 1; s < saveAt.length; s++) {
+      const direct = engine.solve({ tokens, t1: saveAt[s], rtol: 1e-10, atol: 1e-12 });
+      expect(relativeError(sol.tokens[s], direct.tokens[0])).toBeLessThan(1e-8);
+    }
+    expect(sol.finalTime).toBe(2);
+    expect(Array.from(sol.finalTokens)).toEqual(Array.from(sol.tokens[4]));
+  });
+
+  it('runs layer l on [l - 1, l): two layers equal two chained solves, no step crossing the boundary', async () => {
+    const engine = await engineFor(backend);
+    const random = seededRandom(2);
+    const d = 3;
+    const tokens = randomMatrix(random, 6, d);
+    const first = randomHeads(random, d, 1, 3);
+    const second = randomHeads(random, d, 2, 2);
+    for (const method of ['dopri5', 'rk4'] as const) {
+      const dt = method === 'rk4' ? 0.3 : undefined; // 0.3 does not divide 1: the step is clipped at the boundary
+      const layered = engine.solve({ tokens, layers: [first, second], t1: 1.7, saveAt: [1, 1.7], method, dt });
+      const a = engine.solve({ tokens, heads: first, t1: 1, method, dt });
+      const b = engine.solve({ tokens: { data: a.tokens[0], n: 6, d }, heads: second, t1: 0.7, method, dt });
+      expect(relativeError(layered.tokens[0], a.tokens[0])).toBeLessThan(method === 'rk4' ? 1e-15 : 1e-7);
+      expect(relativeError(layered.tokens[1], b.tokens[0])).toBeLessThan(method === 'rk4' ? 1e-14 : 1e-7);
+    }
+  });
+
+  it('stops with non_finite when the 1-D model overflows, keeping the last finite state', async () => {
+    const engine = await engineFor(backend);
+    const sol = engine.solve({ tokens: [[-0.5], [0.2], [1.5]], t1: 1000, saveAt: [1, 100, 1000] });
+    expect(sol.status).toBe('non_finite');
+    expect(sol.message).toMatch(/non-finite/);
+    expect(sol.finalTime).toBeGreaterThan(300);
+    expect(sol.finalTime).toBeLessThan(400);
+    expect(Array.from(sol.t)).toEqual([1, 100]);
+    for (const x of [...sol.tokens, sol.finalTokens]) for (const v of x) expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it('stops with max_steps, reporting how far it got', async () => {
+    const engine = await engineFor(backend);
+    const sol = engine.solve({ tokens: [[0.1], [0.4]], t1: 10, method: 'euler', dt: 0.01, maxSteps: 50 });
+    expect(sol.status).toBe('max_steps');
+    expect(sol.stats.steps).toBe(50);
+    expect(sol.finalTime).toBeCloseTo(0.5, 12);
+    expect(sol.t.length).toBe(0);
+  });
+
+  it("saves each head's attention matrix, rows summing to 1", async () => {
+    const engine = await engineFor(backend);
+    const random = seededRandom(4);
+    const sol = engine.solve({
+      tokens: randomMatrix(random, 7, 3),
+      heads: randomHeads(random, 3, 3, 2),
+      t1: 1,
+      saveAt: [0, 1],
+      saveAttention: true,
+    });
+    expect(sol.attention?.length).toBe(2);
+    for (const perHead of sol.attention ?? []) {
+      expect(perHead.length).toBe(3);
+      for (const p of perHead)
+        for (let i = 0; i < 7; i++) expect(p.subarray(7 * i, 7 * i + 7).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 14);
+    }
+  });
+});
+
+describe('input errors', () => {
+  const bad: [string, Record<string, unknown>, string, RegExp][] = [
+    ['ragged rows', { tokens: [[1, 2], [3]], t1: 1 }, 'tokens[1]', /ragged/],
+    ['an empty prompt', { tokens: [], t1: 1 }, 'tokens', /empty/],
+    ['NaN in tokens', { tokens: [[1], [Number.NaN]], t1: 1 }, 'tokens[1][0]', /finite/],
+    [
+      'a key of the wrong shape',
+      {
+        tokens: [[1, 2]],
+        heads: [
+          {},
+          {
+            query: [[1], [2]],
+            key: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+        ],
+        t1: 1,
+      },
+      'heads[1].key',
+      /d_k/,
+    ],
+    [
+      'a value of the wrong shape',
+      {
+        tokens: [[1, 2]],
+        heads: [
+          {
+            value: [
+              [1, 2, 3],
+              [4, 5, 6],
+            ],
+          },
+        ],
+        t1: 1,
+      },
+      'heads[0].value[0]',
+      /columns/,
+    ],
+    [
+      'Infinity in a weight',
+      { tokens: [[1]], heads: [{ value: [[Number.POSITIVE_INFINITY]] }], t1: 1 },
+      'heads[0].value[0][0]',
+      /finite/,
+    ],
+    ['a misspelt option', { tokens: [[1]], t1: 1, geomtry: 'sphere' }, 'geomtry', /did you mean 'geometry'/],
+    ['an unknown method', { tokens: [[1]], t1: 1, method: 'rk45' }, 'method', /one of/],
+    ['t1 <= 0', { tokens: [[1]], t1: 0 }, 't1', /> 0/],
+    ['unsorted saveAt', { tokens: [[1]], t1: 1, saveAt: [0.5, 0.2] }, 'saveAt[1]', /increasing/],
+    ['saveAt past t1', { tokens: [[1]], t1: 1, saveAt: [2] }, 'saveAt[0]', /outside/],
+    ['a fixed-step method without dt', { tokens: [[1]], t1: 1, method: 'rk4' }, 'dt', /give dt/],
+    ['more time than layers', { tokens: [[1]], t1: 3, layers: [[{}], [{}]] }, 't1', /layers/],
+    ['a zero token on the sphere', { tokens: [[0, 0]], t1: 1, geometry: 'sphere' }, 'tokens[0]', /sphere/],
+  ];
+
+  it.each(bad)('%s is an AttnflowError naming the field', async (_, options, path, message) => {
+    const engine = await engineFor('simd');
+    let error: unknown;
+    try {
+      engine.solve(options as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AttnflowError);
+    expect((error as AttnflowError).path).toBe(path);
+    expect((error as AttnflowError).message).toMatch(message);
+  });
+
+  it('sizes beyond WebAssembly memory are refused before any allocation, with both numbers', async () => {
+    const engine = await engineFor('simd');
+    const data = new Float64Array(4);
+    const many = Array.from({ length: 300 }, (_, i) => i / 300);
+    expect(() =>
+      engine.solve({ tokens: { data: new Float64Array(2 ** 20 * 8), n: 2 ** 20, d: 8 }, t1: 1, saveAt: many }),
+    ).toThrow(/needs .* GiB.*limit is 4\.00 GiB/);
+    expect(data.length).toBe(4);
+  });
+});
+
+describe('the default engine', () => {
+  it('init() picks simd here, and init({ backend }) forces one', async () => {
+    expect(await init()).toBe('simd');
+    expect(await init({ backend: 'scalar' })).toBe('scalar');
+    const sol = solve({ tokens: [[0.5]], t1: 1 });
+    expect(sol.backend).toBe('scalar');
+    expect(sol.tokens[0][0]).toBeCloseTo(0.5 * Math.E, 8); // one token: x' = x
+    expect(attentionRhs({ tokens: [[2], [2]] })).toEqual(Float64Array.of(2, 2));
+    await expect(init({ backend: 'gpu' as never })).rejects.toThrow(/backend/);
+  });
+});

@@ -1,0 +1,108 @@
+// Tableaus checked in exact rational arithmetic: consistency (row sums = c),
+// weights summing to 1, error weights summing to 0, FSAL, the dense output,
+// and the order conditions up to order 4 (HNW I, II.2, Table 2.2).
+
+import { describe, expect, it } from 'vitest';
+import { METHODS } from '../src/solvers/index.js';
+import { add, equal, frac, mul, ONE, type Rational, sub, sum, ZERO } from '../src/solvers/rational.js';
+import { numericTableau } from '../src/solvers/tableau.js';
+
+const methods = Object.values(METHODS);
+
+function aEntry(a: readonly (readonly Rational[])[], i: number, j: number): Rational {
+  return a[i][j] ?? ZERO;
+}
+
+/** (A v)_i for a strictly lower-triangular A given by rows. */
+function times(a: readonly (readonly Rational[])[], v: readonly Rational[]): Rational[] {
+  return v.map((_, i) => sum(v.map((vj, j) => mul(aEntry(a, i, j), vj))));
+}
+
+function dot(u: readonly Rational[], v: readonly Rational[]): Rational {
+  return sum(u.map((ui, i) => mul(ui, v[i])));
+}
+
+describe.each(methods)('$name tableau', (t) => {
+  const s = t.b.length;
+
+  it('is explicit and consistent: row i of A sums to c_i', () => {
+    expect(t.a.length).toBe(s);
+    expect(t.c.length).toBe(s);
+    t.a.forEach((row, i) => {
+      expect(row.length).toBe(i);
+      expect(equal(sum(row), t.c[i]), `row ${i}`).toBe(true);
+    });
+  });
+
+  it('has weights summing to 1', () => {
+    expect(equal(sum(t.b), ONE)).toBe(true);
+  });
+
+  it('has error weights b - bHat summing to 0 (adaptive methods)', () => {
+    if (!t.bHat) {
+      expect(numericTableau(t).adaptive).toBe(false);
+      return;
+    }
+    expect(equal(sum(t.bHat), ONE)).toBe(true);
+    expect(equal(sum(t.b.map((bi, i) => sub(bi, t.bHat?.[i] ?? ZERO))), ZERO)).toBe(true);
+  });
+
+  it('satisfies the order conditions up to min(order, 4)', () => {
+    const c = t.c;
+    const c2 = c.map((ci) => mul(ci, ci));
+    const c3 = c2.map((ci, i) => mul(ci, c[i]));
+    const ac = times(t.a, c);
+    const conditions: [Rational, Rational, number][] = [
+      [sum(t.b), ONE, 1],
+      [dot(t.b, c), frac(1, 2), 2],
+      [dot(t.b, c2), frac(1, 3), 3],
+      [dot(t.b, ac), frac(1, 6), 3],
+      [dot(t.b, c3), frac(1, 4), 4],
+      [
+        dot(
+          t.b,
+          c.map((ci, i) => mul(ci, ac[i])),
+        ),
+        frac(1, 8),
+        4,
+      ],
+      [dot(t.b, times(t.a, c2)), frac(1, 12), 4],
+      [dot(t.b, times(t.a, ac)), frac(1, 24), 4],
+    ];
+    for (const [value, expected, order] of conditions) {
+      if (order <= t.order) expect(equal(value, expected), `order ${order} condition`).toBe(true);
+    }
+    // And the method is not of higher order than claimed where that is decidable here.
+    if (t.order < 4) {
+      const next = conditions.filter(([, , order]) => order === t.order + 1);
+      expect(next.some(([value, expected]) => !equal(value, expected))).toBe(true);
+    }
+  });
+
+  it('is FSAL only if its last row of A equals b', () => {
+    if (!t.fsal) return;
+    t.b.slice(0, s - 1).forEach((bi, j) => {
+      expect(equal(aEntry(t.a, s - 1, j), bi)).toBe(true);
+    });
+    expect(equal(t.b[s - 1], ZERO)).toBe(true);
+  });
+
+  it('has a dense output that is 0 at theta = 0, b at theta = 1, and sums to theta', () => {
+    if (!t.dense) return;
+    // b_i(theta) = sum_p dense[i][p] theta^(p+1) vanishes at 0 by construction; at theta = 1 it is sum_p dense[i][p].
+    t.dense.forEach((row, i) => {
+      expect(equal(sum(row), t.b[i]), `b_${i + 1}(1)`).toBe(true);
+    });
+    // sum_i b_i(theta) = theta: the theta coefficient sums to 1, the higher ones to 0.
+    const degree = t.dense[0].length;
+    for (let p = 0; p < degree; p++) {
+      const total = t.dense.reduce((acc, row) => add(acc, row[p]), ZERO);
+      expect(equal(total, p === 0 ? ONE : ZERO), `theta^${p + 1}`).toBe(true);
+    }
+    // Continuous extension of order >= 3 in theta (HNW I, II.6): sum_i b_i(theta) c_i = theta^2 / 2.
+    for (let p = 0; p < degree; p++) {
+      const total = t.dense.reduce((acc, row, i) => add(acc, mul(row[p], t.c[i])), ZERO);
+      expect(equal(total, p === 1 ? frac(1, 2) : ZERO), `c-weighted theta^${p + 1}`).toBe(true);
+    }
+  });
+});
