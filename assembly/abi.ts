@@ -11,7 +11,7 @@ export const PROBLEM_HEADS: i32 = 2; // number of heads H
 export const PROBLEM_BETA: i32 = 3; // inverse temperature
 export const PROBLEM_GEOMETRY: i32 = 4; // 0 euclidean, 1 sphere
 export const PROBLEM_SCRATCH: i32 = 5; // pointer to attentionScratchBytes(n, d, dk) bytes
-export const PROBLEM_HEAD0: i32 = 8; // first head's slots
+export const PROBLEM_HEAD0: i32 = 16; // first head's slots (6..15 are reserved for field options)
 export const HEAD_STRIDE: i32 = 4; // slots per head
 export const HEAD_DK: i32 = 0; // key/query width d_k
 export const HEAD_QUERY: i32 = 1; // pointer to Q (D x d_k), 0 = identity

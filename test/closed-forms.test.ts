@@ -5,7 +5,6 @@ import { BACKEND_NAMES, engineFor, randomMatrix, relativeError, seededRandom } f
 
 /** expm(M) by scaling and squaring of a 30-term Taylor series (independent of the solver). */
 function expm(m: number[][]): number[][] {
-  const d = m.length;
   const norm = Math.max(...m.map((r) => r.reduce((s, v) => s + Math.abs(v), 0)));
   const squarings = Math.max(0, Math.ceil(Math.log2(norm + 1e-300)) + 1);
   const a = m.map((r) => r.map((v) => v / 2 ** squarings));
