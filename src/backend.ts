@@ -57,6 +57,8 @@ export interface Backend {
    * `attention`, room for one N x N matrix is kept for Integration.attentionMatrix.
    */
   integrate(problem: FlatProblem, method: NumericTableau, y0: Float64Array, maxSaves: number, attention: boolean): Integration;
+  /** Bytes of linear memory held (0 without WebAssembly). */
+  readonly memoryBytes: number;
   /** Releases what the backend holds; it cannot be used afterwards. */
   dispose(): void;
 }

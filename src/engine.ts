@@ -28,11 +28,18 @@ export function detectBackend(): BackendName {
 
 /** A solver bound to one backend. Independent of every other engine. */
 export class Engine {
-  constructor(private readonly impl: Backend) {}
+  private disposed = false;
+
+  constructor(private readonly backendImpl: Backend) {}
+
+  private get impl(): Backend {
+    if (this.disposed) throw new AttnflowError('disposed', '', `this ${this.backendImpl.name} engine was disposed`);
+    return this.backendImpl;
+  }
 
   /** 'simd', 'scalar' or 'js'. */
   get backend(): BackendName {
-    return this.impl.name;
+    return this.backendImpl.name;
   }
 
   /** Integrates the attention flow; see SolveOptions. Synchronous. */
@@ -56,9 +63,16 @@ export class Engine {
     return this.impl.attentionMatrix(problem, 0, x, head);
   }
 
+  /** Bytes of WebAssembly linear memory this engine holds (0 for 'js'); it grows only for a larger problem than any before. */
+  get memoryBytes(): number {
+    return this.impl.memoryBytes;
+  }
+
   /** Releases the engine; later calls throw. */
   dispose(): void {
-    this.impl.dispose();
+    if (this.disposed) return;
+    this.disposed = true;
+    this.backendImpl.dispose();
   }
 }
 

@@ -6,7 +6,8 @@ export type ErrorCode =
   | 'invalid_option'
   | 'too_large'
   | 'backend_unavailable'
-  | 'not_initialized';
+  | 'not_initialized'
+  | 'disposed';
 
 /**
  * Every error attnflow throws for bad input. `path` names the offending field

@@ -72,11 +72,13 @@ export function flattenTokens(tokens: Tokens, geometry: Geometry): { data: Float
   }
   if (geometry === 'sphere') {
     for (let i = 0; i < n; i++) {
+      // Scale by the largest entry first, so that tiny or huge rows neither underflow nor overflow.
+      let big = 0;
+      for (let k = 0; k < d; k++) big = Math.max(big, Math.abs(data[i * d + k]));
+      if (big === 0) throw new AttnflowError('invalid_value', `tokens[${i}]`, 'is zero and cannot be put on the sphere');
       let sq = 0;
-      for (let k = 0; k < d; k++) sq += data[i * d + k] ** 2;
-      if (!(sq > 0)) throw new AttnflowError('invalid_value', `tokens[${i}]`, 'is zero and cannot be put on the sphere');
-      const inv = 1 / Math.sqrt(sq);
-      for (let k = 0; k < d; k++) data[i * d + k] *= inv;
+      for (let k = 0; k < d; k++) sq += (data[i * d + k] / big) ** 2;
+      for (let k = 0; k < d; k++) data[i * d + k] = data[i * d + k] / big / Math.sqrt(sq);
     }
   }
   return { data, n, d };

@@ -195,6 +195,7 @@ class ReferenceIntegration implements Integration {
 export function createReferenceBackend(): Backend {
   return {
     name: 'js',
+    memoryBytes: 0,
     attentionRhs: (p, layer, x) => referenceAttentionRhs(x, p.n, p.d, p.layers[layer], p.geometry === 'sphere'),
     attentionMatrix: (p, layer, x, head) => referenceAttentionMatrix(x, p.n, p.d, p.layers[layer], head),
     integrate: (p, method, y0) => new ReferenceIntegration(p, method, y0),
