@@ -75,8 +75,8 @@ describe.each(BACKEND_NAMES)('1-D analysis on %s', (backend) => {
 describe('1-D analysis: edge cases', () => {
   it('gives exit time 0 to a token that starts outside, and counts fates', async () => {
     const engine = await engineFor('js');
-    // Symmetric: the middle token feels sum_j x_j / 3 = 0 and stays at 0 forever.
-    const a = analyzeOneDimensional(engine, { tokens: [-3, 0, 3], t1: 2, samples: 10 });
+    // Symmetric: the middle token feels sum_j x_j / 3 = 0 (up to rounding, which the unstable 0 amplifies in time).
+    const a = analyzeOneDimensional(engine, { tokens: [-3, 0, 3], t1: 0.5, samples: 10 });
     expect(a.v0).toBeLessThan(3);
     expect(a.tokens[2]).toMatchObject({ fate: 'up', exitTime: 0 });
     expect(a.tokens[0]).toMatchObject({ fate: 'down', exitTime: 0 });
