@@ -28,9 +28,7 @@ export function solveOn(backend: Backend, options: SolveOptions): Solution {
     plan.y0,
     saveAt.length,
     plan.saveAttention,
-    eventPlan === null
-      ? null
-      : { groups: eventPlan.groups, functions: eventPlan.functions, keepStep: userEvents !== null },
+    eventPlan === null ? null : { groups: eventPlan.groups, functions: eventPlan.functions, keepStep: userEvents !== null },
   );
   const times: number[] = [];
   const tokens: Float64Array[] = [];

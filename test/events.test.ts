@@ -167,7 +167,14 @@ describe.each(BACKEND_NAMES)('events on %s', (backend) => {
     const calls: number[] = [];
     const sol = engine.solve(
       pairOptions([
-        { kind: 'user', fn: (t, x) => (calls.push(t), x[1] - 1.5), name: 'half way' },
+        {
+          kind: 'user',
+          fn: (t, x) => {
+            calls.push(t);
+            return x[1] - 1.5;
+          },
+          name: 'half way',
+        },
         { kind: 'user', fn: (_t, x) => x[1] - C, terminal: true },
         { kind: 'corridor', level: 2.5 }, // after the terminal user event: never reported
       ]),

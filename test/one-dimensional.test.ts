@@ -34,7 +34,8 @@ describe.each(BACKEND_NAMES)('1-D analysis on %s', (backend) => {
     expect(a.orderKept).toBe(true);
     expect(a.worstGapChange).toBeGreaterThan(-1e-9);
     const order = x0.map((_, i) => i).sort((i, j) => x0[i] - x0[j]);
-    for (const x of a.solution.tokens) for (let k = 1; k < order.length; k++) expect(x[order[k]]).toBeGreaterThan(x[order[k - 1]]);
+    for (const x of a.solution.tokens)
+      for (let k = 1; k < order.length; k++) expect(x[order[k]]).toBeGreaterThan(x[order[k - 1]]);
   });
 
   it('reports exit times where |x_i| = v0, and P_iN -> 1 for tokens going up (P_i1 -> 1 going down)', async () => {

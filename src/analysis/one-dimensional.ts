@@ -120,7 +120,12 @@ export interface Solver {
 }
 
 /** The row P_i. of the 1-D model at state x (scores x_i x_j), returning the mass on each of two token sets. */
-function rowMass(x: Float64Array, i: number, top: Uint8Array, bottom: Uint8Array): { outsideTop: number; outsideBottom: number; velocity: number } {
+function rowMass(
+  x: Float64Array,
+  i: number,
+  top: Uint8Array,
+  bottom: Uint8Array,
+): { outsideTop: number; outsideBottom: number; velocity: number } {
   const n = x.length;
   const xi = x[i];
   let max = Number.NEGATIVE_INFINITY;
@@ -257,7 +262,14 @@ export function analyzeOneDimensional(solver: Solver, options: OneDimensionalOpt
       }
       certificate =
         from < 0
-          ? { holds: false, from: solution.finalTime, samples: 0, minBound: Number.NaN, margin: Math.abs(x1) - v0, inequalityHolds }
+          ? {
+              holds: false,
+              from: solution.finalTime,
+              samples: 0,
+              minBound: Number.NaN,
+              margin: Math.abs(x1) - v0,
+              inequalityHolds,
+            }
           : { holds: margin > 0 && minBound > 0 && inequalityHolds, from, samples: count, minBound, margin, inequalityHolds };
     }
 

@@ -80,12 +80,17 @@ export function planEvents(events: unknown, n: number, d: number): EventPlan | n
   let functions = 0;
   events.forEach((spec: unknown, e: number) => {
     const path = `events[${e}]`;
-    if (spec === null || typeof spec !== 'object') throw new AttnflowError('invalid_option', path, 'must be an event spec object');
+    if (spec === null || typeof spec !== 'object')
+      throw new AttnflowError('invalid_option', path, 'must be an event spec object');
     const s = spec as Record<string, unknown>;
     const kind = oneOf(s.kind, KINDS, `${path}.kind`);
     for (const key of Object.keys(s)) {
       if (!KEYS[kind].includes(key)) {
-        throw new AttnflowError('invalid_option', `${path}.${key}`, `is not an option of a '${kind}' event (${KEYS[kind].join(', ')})`);
+        throw new AttnflowError(
+          'invalid_option',
+          `${path}.${key}`,
+          `is not an option of a '${kind}' event (${KEYS[kind].join(', ')})`,
+        );
       }
     }
     const terminal = s.terminal ?? false;
@@ -93,8 +98,10 @@ export function planEvents(events: unknown, n: number, d: number): EventPlan | n
     const direction =
       DIRECTION_CODES[oneOf(s.direction ?? (kind === 'user' ? 'either' : 'rising'), DIRECTIONS, `${path}.direction`)];
     if (kind === 'user') {
-      if (typeof s.fn !== 'function') throw new AttnflowError('invalid_option', `${path}.fn`, 'must be a function (t, tokens) => number');
-      if (s.name !== undefined && typeof s.name !== 'string') throw new AttnflowError('invalid_option', `${path}.name`, 'must be a string');
+      if (typeof s.fn !== 'function')
+        throw new AttnflowError('invalid_option', `${path}.fn`, 'must be a function (t, tokens) => number');
+      if (s.name !== undefined && typeof s.name !== 'string')
+        throw new AttnflowError('invalid_option', `${path}.name`, 'must be a string');
       user.push({
         event: e,
         fn: s.fn as UserEventPlan['fn'],
@@ -110,7 +117,11 @@ export function planEvents(events: unknown, n: number, d: number): EventPlan | n
     if (kind === 'corridor') {
       if (s.level === undefined) {
         if (d !== 1) {
-          throw new AttnflowError('invalid_option', `${path}.level`, `is required when D = ${d} > 1 (v0 of eq. 13 is the 1-D corridor)`);
+          throw new AttnflowError(
+            'invalid_option',
+            `${path}.level`,
+            `is required when D = ${d} > 1 (v0 of eq. 13 is the 1-D corridor)`,
+          );
         }
         level = corridorHalfWidth(n);
       } else {

@@ -19,7 +19,11 @@ export class UserEvents {
     const spec = this.specs[k];
     const v = spec.fn(t, tokens);
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new AttnflowError('invalid_value', `events[${spec.event}].fn`, `returned ${String(v)} at t = ${t}; it must return a finite number`);
+      throw new AttnflowError(
+        'invalid_value',
+        `events[${spec.event}].fn`,
+        `returned ${String(v)} at t = ${t}; it must return a finite number`,
+      );
     }
     return v;
   }

@@ -240,7 +240,17 @@ class ReferenceIntegration implements Integration {
         this.kept = { t0: t, t1: tNew, y0: y, k: k.slice(), y1: yNew, f1: fEnd };
         if (groups.length > 0) {
           const gNew = evaluateEvents(groups, yNew, n, d);
-          const r = locateEvents(groups, this.eventValues, gNew, (th, first, count) => this.interpolant(th, first, count), t, tNew, n, d, sphere);
+          const r = locateEvents(
+            groups,
+            this.eventValues,
+            gNew,
+            (th, first, count) => this.interpolant(th, first, count),
+            t,
+            tNew,
+            n,
+            d,
+            sphere,
+          );
           located.push(...r.events);
           this.eventValues = gNew;
           if (r.tTerminal < tNew) {
