@@ -46,12 +46,44 @@ export const CONTROL_STEPS: i32 = 19; // out: accepted steps
 export const CONTROL_REJECTED: i32 = 20; // out
 export const CONTROL_RHS_EVALS: i32 = 21; // out
 export const CONTROL_N_SAVED: i32 = 22; // out
-export const CONTROL_SLOTS: i32 = 24;
+// Events (assembly/events.ts). Inputs:
+export const CONTROL_EVENT_GROUPS: i32 = 24; // pointer to n_groups event records (EVENT_*)
+export const CONTROL_N_EVENT_GROUPS: i32 = 25;
+export const CONTROL_EVENT_VALUES: i32 = 26; // pointer, one float64 per event function: g at the current state
+export const CONTROL_EVENT_WORK: i32 = 27; // pointer to eventWorkBytes(n, d, s, functions) bytes, 0: keep no step
+export const CONTROL_EVENT_OUT: i32 = 28; // pointer, EVENT_RECORD_SLOTS float64 per located event
+export const CONTROL_EVENT_CAPACITY: i32 = 29; // records that fit at EVENT_OUT (>= the number of event functions)
+export const CONTROL_RESUME: i32 = 30; // 1: continuing a segment, work holds f(y) and EVENT_VALUES are g(y)
+export const CONTROL_STEP_LIMIT: i32 = 31; // return after this many accepted steps, 0: no limit
+// Outputs:
+export const CONTROL_N_EVENTS: i32 = 32; // event records written at EVENT_OUT by this call
+export const CONTROL_STEP_START: i32 = 33; // the last accepted step is [STEP_START, STEP_END] ...
+export const CONTROL_STEP_END: i32 = 34; // ... (rkInterpolate evaluates it; needs EVENT_WORK)
+export const CONTROL_SLOTS: i32 = 40;
+
+// Event record: one group of built-in event functions of the same kind.
+export const EVENT_KIND: i32 = 0; // an EVENT_KIND_* code
+export const EVENT_LEVEL: i32 = 1; // corridor level, distance, or inner-product threshold
+export const EVENT_DIRECTION: i32 = 2; // 1 rising, -1 falling, 0 either
+export const EVENT_TERMINAL: i32 = 3; // 1: stop the solve at the first one located
+export const EVENT_COUNT: i32 = 4; // event functions in the group
+export const EVENT_TARGETS: i32 = 5; // pointer to token indices (1 per corridor function, 2 per pair), 0: all
+export const EVENT_STRIDE: i32 = 8; // slots per group
+export const EVENT_KIND_CORRIDOR: i32 = 1; // g = |x_i| - level
+export const EVENT_KIND_DISTANCE: i32 = 2; // g = level^2 - |x_i - x_j|^2
+export const EVENT_KIND_INNER_PRODUCT: i32 = 3; // g = <x_i, x_j> - level
+// A located event, written at EVENT_OUT in time order:
+export const EVENT_RECORD_FUNCTION: i32 = 0; // index of the event function (groups in order, then targets)
+export const EVENT_RECORD_T: i32 = 1; // its time
+export const EVENT_RECORD_DIRECTION: i32 = 2; // 1 rising, -1 falling
+export const EVENT_RECORD_SIGN: i32 = 3; // sign of the first coordinate of token i at t (corridor events)
+export const EVENT_RECORD_SLOTS: i32 = 4;
 
 export const STATUS_SUCCESS: i32 = 0;
 export const STATUS_MAX_STEPS: i32 = 1;
 export const STATUS_NON_FINITE: i32 = 2;
 export const STATUS_DT_MIN: i32 = 3;
+export const STATUS_EVENT: i32 = 4; // a terminal event fired; the state is the one at its time
 
 export const GEOMETRY_EUCLIDEAN: i32 = 0;
 export const GEOMETRY_SPHERE: i32 = 1;

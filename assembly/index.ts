@@ -5,6 +5,7 @@
 export * from './abi';
 export { attentionRhs, attentionMatrix, attentionScratchBytes } from './attention';
 export { rkSolve } from './rk';
+export { rkInterpolate, eventWorkBytes } from './events';
 export { expArray } from './exp';
 
 /** First byte of linear memory free for the caller (after static data). */

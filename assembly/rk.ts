@@ -14,11 +14,14 @@ import {
   CONTROL_T0, CONTROL_T1, CONTROL_DT, CONTROL_RTOL, CONTROL_ATOL, CONTROL_MAX_STEPS, CONTROL_N_SAVE,
   CONTROL_SAVE_TIMES, CONTROL_SAVE_OUT, CONTROL_STATE, CONTROL_WORK, CONTROL_FACOLD, CONTROL_STATUS,
   CONTROL_T_REACHED, CONTROL_DT_NEXT, CONTROL_STEPS, CONTROL_REJECTED, CONTROL_RHS_EVALS, CONTROL_N_SAVED,
-  STATUS_SUCCESS, STATUS_MAX_STEPS, STATUS_NON_FINITE, STATUS_DT_MIN,
+  STATUS_SUCCESS, STATUS_MAX_STEPS, STATUS_NON_FINITE, STATUS_DT_MIN, STATUS_EVENT,
+  CONTROL_EVENT_GROUPS, CONTROL_N_EVENT_GROUPS, CONTROL_EVENT_VALUES, CONTROL_EVENT_WORK, CONTROL_EVENT_CAPACITY,
+  CONTROL_RESUME, CONTROL_STEP_LIMIT, CONTROL_N_EVENTS, CONTROL_STEP_START, CONTROL_STEP_END,
 } from './abi';
 import { slot, setSlot, pointerSlot } from './records';
 import { attentionRhs } from './attention';
 import { normalizeRows } from './geometry';
+import { evaluateEvents, eventFunctionCount, locateEvents, rkInterpolate } from './events';
 
 // PI controller constants of dopri5.f (HNW I, II.4, and Hairer & Wanner II, IV.2).
 const SAFETY: f64 = 0.9;
@@ -138,6 +141,13 @@ function denseOutput(
  * Integrates dX/dt = attentionRhs(X) over one segment [t0, t1] (one layer's
  * weights) with the tableau in `method`; reads and writes the control
  * record. Returns the status code, also stored in CONTROL_STATUS.
+ *
+ * With an event work area (CONTROL_EVENT_WORK != 0) each accepted step is
+ * kept for interpolation (rkInterpolate) and the built-in event groups are
+ * located on it (events.ts); a terminal one ends the solve at its time with
+ * STATUS_EVENT. CONTROL_STEP_LIMIT makes the call return after that many
+ * accepted steps (for event functions evaluated by the caller), and
+ * CONTROL_RESUME continues such a call without re-evaluating f(y).
  */
 export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const m = <i32>slot(problem, PROBLEM_N) * <i32>slot(problem, PROBLEM_D);
@@ -173,13 +183,31 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   if (!(facold > 0)) facold = 1e-4;
   const expo = 1.0 / <f64>(errorOrder + 1) - 0.75 * PI_BETA;
 
+  const eventWork = pointerSlot(control, CONTROL_EVENT_WORK);
+  const eventGroups = pointerSlot(control, CONTROL_EVENT_GROUPS);
+  const nGroups = <i32>slot(control, CONTROL_N_EVENT_GROUPS);
+  const eventValues = pointerSlot(control, CONTROL_EVENT_VALUES);
+  const eventCapacity = <i32>slot(control, CONTROL_EVENT_CAPACITY);
+  const nFunctions = nGroups > 0 ? eventFunctionCount(eventGroups, nGroups) : 0;
+  const stepLimit = <i32>slot(control, CONTROL_STEP_LIMIT);
+  const resume = slot(control, CONTROL_RESUME) != 0;
+  // The kept step: y(t0), f(y(t0)), y(t0 + h), f(y(t0 + h)).
+  const yPrev = eventWork;
+  const k1Prev = eventWork + bytes;
+  const yEnd = eventWork + 2 * bytes;
+  const fEnd = eventWork + 3 * bytes;
+
   let t = t0;
   let steps = 0, rejected = 0, evals = 0, saved = 0;
   let status = STATUS_SUCCESS;
   let lastRejected = false;
+  setSlot(control, CONTROL_N_EVENTS, 0);
 
-  attentionRhs(problem, y, work);
-  evals++;
+  if (!resume) {
+    attentionRhs(problem, y, work);
+    evals++;
+    if (nGroups > 0) evaluateEvents(eventGroups, nGroups, y, n, d, eventValues);
+  }
   if (!allFinite(work, m)) status = STATUS_NON_FINITE;
   if (status == STATUS_SUCCESS && adaptive && !(h > 0)) {
     h = initialStep(problem, y, work, ytmp, work + bytes, m, rtol, atol, errorOrder, tEnd - t0);
@@ -234,13 +262,35 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
       break;
     }
 
-    // Accept: renormalize on the sphere, fill the save points in (t, tNew].
+    // Accept: renormalize on the sphere, locate events, fill the save points in (t, tAccept].
     if (sphere) normalizeRows(yNew, n, d);
+    let tAccept = tNew;
+    if (eventWork != 0) {
+      memory.copy(yPrev, y, bytes);
+      memory.copy(k1Prev, work, bytes);
+      memory.copy(yEnd, yNew, bytes);
+      if (fsal && !sphere) {
+        memory.copy(fEnd, work + <usize>(s - 1) * bytes, bytes);
+      } else {
+        attentionRhs(problem, yNew, fEnd);
+        evals++;
+      }
+      setSlot(control, CONTROL_STEP_START, t);
+      setSlot(control, CONTROL_STEP_END, tNew);
+      if (nGroups > 0) {
+        const tTerminal = locateEvents(problem, method, control);
+        if (tTerminal < tNew) {
+          tAccept = tTerminal;
+          rkInterpolate(problem, method, control, tTerminal, yNew);
+        }
+        if (tTerminal <= tNew) status = STATUS_EVENT;
+      }
+    }
     while (saved < nSave) {
       const ts = load<f64>(saveTimes + (<usize>saved << 3));
-      if (ts > tNew) break;
+      if (ts > tAccept) break;
       const dst = saveOut + <usize>saved * bytes;
-      if (ts == tNew || degree == 0) {
+      if (ts == tAccept || degree == 0) {
         memory.copy(dst, yNew, bytes);
       } else {
         denseOutput(dst, y, hStep, (ts - t) / hStep, tableDense, degree, s, work, bytes, m);
@@ -249,16 +299,22 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
       saved++;
     }
     memory.copy(y, yNew, bytes);
-    t = tNew;
+    t = tAccept;
     steps++;
     h = hNew;
-    if (fsal && !sphere) {
+    if (status == STATUS_EVENT) break;
+    if (eventWork != 0) {
+      memory.copy(work, fEnd, bytes);
+    } else if (fsal && !sphere) {
       memory.copy(work, work + <usize>(s - 1) * bytes, bytes);
     } else {
       attentionRhs(problem, y, work);
       evals++;
     }
     if (!allFinite(work, m)) status = STATUS_NON_FINITE;
+    // Hand control back: after stepLimit steps, or before the event records could overflow.
+    if (stepLimit > 0 && steps >= stepLimit) break;
+    if (nGroups > 0 && <i32>slot(control, CONTROL_N_EVENTS) + nFunctions > eventCapacity) break;
   }
 
   setSlot(control, CONTROL_STATUS, <f64>status);

@@ -10,10 +10,23 @@
  * @packageDocumentation
  */
 
+import {
+  analyzeOneDimensional as analyzeOneDimensionalWith,
+  type OneDimensionalAnalysis,
+  type OneDimensionalOptions,
+} from './analysis/one-dimensional.js';
 import { createEngine, type Engine, type InitOptions } from './engine.js';
 import { AttnflowError } from './errors.js';
 import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
 
+export type {
+  AttentionCollapse,
+  ExitCertificate,
+  OneDimensionalAnalysis,
+  OneDimensionalOptions,
+  Solver,
+  TokenFate,
+} from './analysis/one-dimensional.js';
 export { corridorHalfWidth } from './corridor.js';
 export { createEngine, detectBackend, Engine, type InitOptions } from './engine.js';
 export { AttnflowError, type ErrorCode } from './errors.js';
@@ -59,3 +72,15 @@ export function attentionRhs(options: FieldOptions): Float64Array {
 export function attentionMatrix(options: FieldOptions, head = 0): Float64Array {
   return engine().attentionMatrix(options, head);
 }
+
+/**
+ * The paper's 1-D model (eq. 9) from the given starting values to t1, token by
+ * token: fate ('up', 'down', 'inside'), corridor exit time, a certificate that
+ * the exit is final (inequality 12), and the collapse of attention onto the
+ * extreme tokens. Uses the default engine; `analyzeOneDimensionalOn(engine, options)` takes any.
+ */
+export function analyzeOneDimensional(options: OneDimensionalOptions): OneDimensionalAnalysis {
+  return analyzeOneDimensionalWith(engine(), options);
+}
+
+export { analyzeOneDimensionalWith as analyzeOneDimensionalOn };

@@ -2,6 +2,7 @@
 // any work starts, and every error names the field.
 
 import { AttnflowError } from './errors.js';
+import { type EventPlan, planEvents } from './events/plan.js';
 import {
   type FlatLayer,
   type FlatProblem,
@@ -32,6 +33,7 @@ const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
   'atol',
   'maxSteps',
   'saveAttention',
+  'events',
 ];
 
 /** A checked solve. */
@@ -49,6 +51,8 @@ export interface SolvePlan {
   readonly saveAttention: boolean;
   /** Whether the weights change per unit of time. */
   readonly layered: boolean;
+  /** The checked events, or null without the option. */
+  readonly events: EventPlan | null;
 }
 
 /** Levenshtein distance, for did-you-mean hints. */
@@ -136,15 +140,18 @@ export function planSolve(options: SolveOptions): SolvePlan {
   const maxSteps = options.maxSteps === undefined ? 100000 : positiveInteger(options.maxSteps, 'maxSteps');
   const saveAttention = options.saveAttention ?? false;
   if (typeof saveAttention !== 'boolean') throw new AttnflowError('invalid_option', 'saveAttention', 'must be true or false');
+  const events = planEvents(options.events, n, d);
 
   // What the results alone will hold, before anything is allocated.
   const resultBytes = 8 * saveAt.length * (n * d + (saveAttention ? layers[0].heads.length * n * n : 0));
-  const workBytes = 8 * n * d * (method.stages + 4 + saveAt.length) + (saveAttention ? 8 * n * n : 0);
+  // Events: values, records (2 per function + slack, 4 slots each) and the kept step (4 states).
+  const eventBytes = events === null ? 0 : 8 * (9 * events.functions + 4 * n * d + 2048);
+  const workBytes = 8 * n * d * (method.stages + 4 + saveAt.length) + (saveAttention ? 8 * n * n : 0) + eventBytes;
   if (resultBytes + workBytes > MAX_WASM_BYTES) {
     throw new AttnflowError(
       'too_large',
       'tokens',
-      `N = ${n}, D = ${d} with ${saveAt.length} save points${saveAttention ? ' and attention matrices' : ''} needs ${formatBytes(resultBytes + workBytes)}; the limit is ${formatBytes(MAX_WASM_BYTES)}`,
+      `N = ${n}, D = ${d} with ${saveAt.length} save points${saveAttention ? ' and attention matrices' : ''}${events === null ? '' : ` and ${events.functions} event functions`} needs ${formatBytes(resultBytes + workBytes)}; the limit is ${formatBytes(MAX_WASM_BYTES)}`,
     );
   }
 
@@ -160,5 +167,6 @@ export function planSolve(options: SolveOptions): SolvePlan {
     maxSteps,
     saveAttention,
     layered: options.layers !== undefined,
+    events,
   };
 }

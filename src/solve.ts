@@ -1,10 +1,15 @@
 // The solve driver: splits [0, t1] into one segment per layer (no step
 // crosses a layer boundary), runs each on the backend and assembles the
-// Solution.
+// Solution. Built-in events are located by the backend inside its loop (one
+// call per segment); user event functions need TypeScript after every
+// accepted step, so with them the backend returns after each step and the
+// driver resumes it.
 
-import { type Backend, STATUS_NAMES } from './backend.js';
+import { type Backend, STATUS_EVENT, STATUS_NAMES } from './backend.js';
+import { builtinRecord } from './events/plan.js';
+import { UserEvents } from './events/user.js';
 import { planSolve } from './options.js';
-import type { Solution, SolveOptions } from './types.js';
+import type { EventRecord, Solution, SolveOptions } from './types.js';
 
 function largestMagnitude(x: Float64Array): number {
   let m = 0;
@@ -15,13 +20,24 @@ function largestMagnitude(x: Float64Array): number {
 export function solveOn(backend: Backend, options: SolveOptions): Solution {
   const plan = planSolve(options);
   const { problem, method, t1, saveAt } = plan;
-  const integration = backend.integrate(problem, method, plan.y0, saveAt.length, plan.saveAttention);
+  const eventPlan = plan.events;
+  const userEvents = eventPlan !== null && eventPlan.user.length > 0 ? new UserEvents(eventPlan.user) : null;
+  const integration = backend.integrate(
+    problem,
+    method,
+    plan.y0,
+    saveAt.length,
+    plan.saveAttention,
+    eventPlan === null ? null : { groups: eventPlan.groups, functions: eventPlan.functions, keepStep: userEvents !== null },
+  );
   const times: number[] = [];
   const tokens: Float64Array[] = [];
+  const events: EventRecord[] = [];
   if (saveAt[0] === 0) {
     times.push(0);
     tokens.push(Float64Array.from(plan.y0));
   }
+  userEvents?.start(0, plan.y0);
 
   const segmentEnds = plan.layered ? Array.from({ length: Math.ceil(t1) }, (_, l) => Math.min(l + 1, t1)) : [t1];
   let t0 = 0;
@@ -32,35 +48,62 @@ export function solveOn(backend: Backend, options: SolveOptions): Solution {
   let steps = 0;
   let rejected = 0;
   let rhsEvaluations = 0;
-  for (let layer = 0; layer < segmentEnds.length; layer++) {
+  let stoppedAt: Float64Array | null = null; // the state at a terminal user event
+  for (let layer = 0; layer < segmentEnds.length && status === 0; layer++) {
     const tEnd = segmentEnds[layer];
-    const saveTimes = saveAt.filter((ts) => ts > t0 && ts <= tEnd);
-    const r = integration.runSegment(layer, {
-      t0,
-      t1: tEnd,
-      dt,
-      rtol: plan.rtol,
-      atol: plan.atol,
-      maxSteps: plan.maxSteps - steps - rejected,
-      facold,
-      saveTimes,
-    });
-    r.saves.forEach((y, i) => {
-      times.push(saveTimes[i]);
-      tokens.push(y);
-    });
-    steps += r.steps;
-    rejected += r.rejected;
-    rhsEvaluations += r.rhsEvaluations;
-    status = r.status;
-    tReached = r.tReached;
-    if (status !== 0) break;
-    if (method.adaptive) dt = r.dtNext;
-    facold = r.facold;
+    let tStart = t0;
+    let resume = false;
+    // One call per segment, or one per accepted step with user events.
+    while (status === 0) {
+      const saveTimes = saveAt.filter((ts) => ts > tStart && ts <= tEnd);
+      const r = integration.runSegment(layer, {
+        t0: tStart,
+        t1: tEnd,
+        dt,
+        rtol: plan.rtol,
+        atol: plan.atol,
+        maxSteps: plan.maxSteps - steps - rejected,
+        facold,
+        saveTimes,
+        resume,
+        stepLimit: userEvents === null ? 0 : 1,
+      });
+      steps += r.steps;
+      rejected += r.rejected;
+      rhsEvaluations += r.rhsEvaluations;
+      status = r.status;
+      tReached = r.tReached;
+      let saves = r.saves;
+      const found = eventPlan === null ? [] : r.events.map((e) => builtinRecord(eventPlan, e));
+      if (userEvents !== null && r.steps > 0) {
+        const u = userEvents.check(r.stepStart, r.tReached, integration.state(), (t) => integration.interpolate(t));
+        if (u.tTerminal < r.tReached) {
+          // A user event ends the solve inside this step: drop what lies beyond it.
+          tReached = u.tTerminal;
+          stoppedAt = integration.interpolate(u.tTerminal);
+          saves = saves.filter((_, i) => saveTimes[i] <= u.tTerminal);
+          for (let k = found.length - 1; k >= 0; k--) if (found[k].t > u.tTerminal) found.splice(k, 1);
+        }
+        if (u.tTerminal <= r.tReached) status = STATUS_EVENT;
+        found.push(...u.events);
+        found.sort((a, b) => a.t - b.t);
+      }
+      saves.forEach((y, i) => {
+        times.push(saveTimes[i]);
+        tokens.push(y);
+      });
+      events.push(...found);
+      if (status !== 0) break;
+      if (method.adaptive) dt = r.dtNext;
+      facold = r.facold;
+      if (r.tReached >= tEnd) break;
+      tStart = r.tReached;
+      resume = true;
+    }
     t0 = tEnd;
   }
 
-  const finalTokens = integration.state();
+  const finalTokens = stoppedAt ?? integration.state();
   let attention: Float64Array[][] | undefined;
   if (plan.saveAttention) {
     // The weights at time t are those of the layer owning [l, l + 1); t1 itself belongs to the last one.
@@ -71,11 +114,13 @@ export function solveOn(backend: Backend, options: SolveOptions): Solution {
   }
 
   const statusName = STATUS_NAMES[status] ?? 'non_finite';
+  const last = events.filter((e) => e.terminal).pop();
   const messages = {
     success: `reached t1 = ${t1} in ${steps} steps`,
     max_steps: `stopped at t = ${tReached}: maxSteps = ${plan.maxSteps} attempted steps used up before t1 = ${t1}`,
     non_finite: `stopped at t = ${tReached}: the attention field became non-finite (Inf or NaN) past this time; the largest |x| was ${largestMagnitude(finalTokens).toExponential(3)}, products x_i x_j overflow near 1.3e154`,
     dt_min: `stopped at t = ${tReached}: the step size fell below 1e-14 of the time scale`,
+    event: `stopped at t = ${tReached}: terminal event events[${last?.event}] (${last?.kind}${last && last.tokens.length > 0 ? `, tokens ${last.tokens.join(', ')}` : ''})`,
   } as const;
   return {
     status: statusName,
@@ -86,6 +131,7 @@ export function solveOn(backend: Backend, options: SolveOptions): Solution {
     stats: { steps, rejected, rhsEvaluations },
     finalTime: tReached,
     finalTokens,
+    events,
     n: problem.n,
     d: problem.d,
     backend: backend.name,

@@ -13,8 +13,84 @@ export type MethodName = 'dopri5' | 'rk4' | 'heun' | 'euler';
  * - 'max_steps': maxSteps attempted steps were used up.
  * - 'non_finite': the field produced Inf or NaN (e.g. x_i x_j overflowing in the 1-D model near t ~ 350).
  * - 'dt_min': the adaptive step fell below 1e-14 times the time scale.
+ * - 'event': a terminal event fired; the solve stopped at its time.
  */
-export type SolveStatus = 'success' | 'max_steps' | 'non_finite' | 'dt_min';
+export type SolveStatus = 'success' | 'max_steps' | 'non_finite' | 'dt_min' | 'event';
+
+/**
+ * Which sign changes of an event function count: 'rising' (from < 0 to >= 0),
+ * 'falling' (from > 0 to <= 0) or 'either'. Built-in event functions are
+ * oriented so that the named occurrence (leaving, coming within, going above) is rising.
+ */
+export type EventDirection = 'rising' | 'falling' | 'either';
+
+interface EventSpecBase {
+  /** Stop the solve at the first such event (status 'event'); default false. */
+  readonly terminal?: boolean;
+  /** Default 'rising' for the built-in kinds, 'either' for 'user'. */
+  readonly direction?: EventDirection;
+}
+
+/**
+ * A token leaves the corridor: g = |x_i| - level (the Euclidean norm when D > 1).
+ * Rising: leaving; falling: coming back in.
+ */
+export interface CorridorEventSpec extends EventSpecBase {
+  readonly kind: 'corridor';
+  /** Half-width; default v0 = corridorHalfWidth(N) of eq. (13) (1-D only; required when D > 1). */
+  readonly level?: number;
+  /** Token indices to watch; default all. */
+  readonly tokens?: readonly number[];
+}
+
+/** Two tokens come within a distance: g = distance^2 - |x_i - x_j|^2. Rising: coming within. */
+export interface DistanceEventSpec extends EventSpecBase {
+  readonly kind: 'distance';
+  readonly distance: number;
+  /** Pairs [i, j] to watch; default all pairs i < j. */
+  readonly pairs?: readonly (readonly [number, number])[];
+}
+
+/** Two tokens' inner product goes above a threshold (cluster merge on the sphere): g = <x_i, x_j> - above. */
+export interface InnerProductEventSpec extends EventSpecBase {
+  readonly kind: 'innerProduct';
+  readonly above: number;
+  /** Pairs [i, j] to watch; default all pairs i < j. */
+  readonly pairs?: readonly (readonly [number, number])[];
+}
+
+/**
+ * A user function g(t, tokens) of the time and the row-major N * D state,
+ * evaluated in TypeScript after every accepted step and, when its sign
+ * changes, on the step's interpolant to locate the root.
+ */
+export interface UserEventSpec extends EventSpecBase {
+  readonly kind: 'user';
+  readonly fn: (t: number, tokens: Float64Array) => number;
+  /** A label copied into the event records. */
+  readonly name?: string;
+}
+
+/** One entry of SolveOptions.events. */
+export type EventSpec = CorridorEventSpec | DistanceEventSpec | InnerProductEventSpec | UserEventSpec;
+
+/** An event that happened during a solve. */
+export interface EventRecord {
+  readonly kind: EventSpec['kind'];
+  /** Index of its spec in SolveOptions.events. */
+  readonly event: number;
+  /** The time, located by root finding on the step's interpolant (to ~1e-13 max(1, |t|) in t). */
+  readonly t: number;
+  /** Tokens involved: [i] for corridor, [i, j] for pair events, [] for user events. */
+  readonly tokens: readonly number[];
+  /** The sign change that happened. */
+  readonly direction: 'rising' | 'falling';
+  readonly terminal: boolean;
+  /** Corridor events in 1-D: through the top ('up', x_i = +level) or the bottom ('down'). */
+  readonly side?: 'up' | 'down';
+  /** The user event's name. */
+  readonly name?: string;
+}
 
 /** A row-major matrix given as rows of numbers. */
 export type Matrix = readonly (readonly number[])[];
@@ -73,6 +149,8 @@ export interface SolveOptions {
   readonly maxSteps?: number;
   /** Also return each head's N x N attention matrix at each save time. */
   readonly saveAttention?: boolean;
+  /** Events to locate (see EventSpec); the first terminal one ends the solve. */
+  readonly events?: readonly EventSpec[];
 }
 
 /** Counters of a solve. */
@@ -101,6 +179,8 @@ export interface Solution {
   readonly finalTime: number;
   /** The state at finalTime, always finite. */
   readonly finalTokens: Float64Array;
+  /** The events located, in time order (empty without SolveOptions.events). */
+  readonly events: readonly EventRecord[];
   readonly n: number;
   readonly d: number;
   /** The backend that ran the solve. */

@@ -28,7 +28,7 @@ const T = 8;
 /** The fixed-step solution at T with n steps of the given tableau (dopri5 run with its error control off). */
 function fixedStep(backend: Backend, tableau: NumericTableau, steps: number): Float64Array {
   const plan = planSolve({ tokens, heads, t1: T, method: 'rk4', dt: T / steps });
-  const integration = backend.integrate(plan.problem, tableau, plan.y0, 1, false);
+  const integration = backend.integrate(plan.problem, tableau, plan.y0, 1, false, null);
   const r = integration.runSegment(0, {
     t0: 0,
     t1: T,
@@ -38,6 +38,8 @@ function fixedStep(backend: Backend, tableau: NumericTableau, steps: number): Fl
     maxSteps: 10 * steps,
     facold: 0,
     saveTimes: Float64Array.of(T),
+    resume: false,
+    stepLimit: 0,
   });
   expect(r.steps).toBe(steps);
   return r.saves[0];

@@ -2,16 +2,29 @@
 // and as an independent check of assembly/rk.ts: same tableau, same error
 // norm, PI controller and initial step (HNW I, II.4), same save-point rules.
 
-import type { Backend, Integration, SegmentControl, SegmentResult } from '../backend.js';
+import type { Backend, BackendEvents, Integration, LocatedEvent, SegmentControl, SegmentResult } from '../backend.js';
 import type { FlatProblem } from '../problem.js';
 import { DT_MIN_RELATIVE, FAC_MAX, FAC_MIN, PI_BETA, SAFETY, SNAP_RELATIVE } from '../solvers/control.js';
 import type { NumericTableau } from '../solvers/tableau.js';
 import { referenceAttentionMatrix, referenceAttentionRhs } from './attention.js';
+import { evaluateEvents, locateEvents } from './events.js';
 
 const SUCCESS = 0;
 const MAX_STEPS = 1;
 const NON_FINITE = 2;
 const DT_MIN = 3;
+const EVENT = 4;
+
+/** The last accepted step, kept for interpolation when events are on. */
+interface KeptStep {
+  readonly t0: number;
+  readonly t1: number;
+  readonly y0: Float64Array;
+  /** The stages K_1..K_s (K_1 = f(y0)). */
+  readonly k: Float64Array[];
+  readonly y1: Float64Array;
+  readonly f1: Float64Array;
+}
 
 function allFinite(v: Float64Array): boolean {
   for (let l = 0; l < v.length; l++) if (!Number.isFinite(v[l])) return false;
@@ -50,17 +63,68 @@ function scaledRms(v: Float64Array, w: Float64Array | null, y: Float64Array, rto
 
 class ReferenceIntegration implements Integration {
   private y: Float64Array;
+  /** f(y) carried to a resumed call. */
+  private k1: Float64Array | null = null;
+  /** Built-in event values at y. */
+  private eventValues: Float64Array = new Float64Array(0);
+  private kept: KeptStep | null = null;
 
   constructor(
     private readonly problem: FlatProblem,
     private readonly method: NumericTableau,
     y0: Float64Array,
+    private readonly events: BackendEvents | null,
   ) {
     this.y = Float64Array.from(y0);
   }
 
   state(): Float64Array {
     return Float64Array.from(this.y);
+  }
+
+  /**
+   * Components first..first+count of the kept step's interpolant at theta:
+   * the dense output, or the cubic Hermite interpolant without one (as assembly/events.ts).
+   */
+  private interpolant(theta: number, first: number, count: number): Float64Array {
+    const step = this.kept;
+    if (step === null) throw new Error('attnflow: no step to interpolate');
+    const { stages: s, denseDegree, dense } = this.method;
+    const h = step.t1 - step.t0;
+    const out = new Float64Array(count);
+    if (denseDegree > 0) {
+      for (let c = 0; c < count; c++) out[c] = step.y0[first + c];
+      for (let i = 0; i < s; i++) {
+        let bi = 0;
+        for (let p = denseDegree - 1; p >= 0; p--) bi = (bi + dense[i * denseDegree + p]) * theta;
+        const w = h * bi;
+        if (w === 0) continue;
+        const ki = step.k[i];
+        for (let c = 0; c < count; c++) out[c] += w * ki[first + c];
+      }
+      return out;
+    }
+    const t2 = theta * theta;
+    const t3 = t2 * theta;
+    const w0 = 2 * t3 - 3 * t2 + 1;
+    const w1 = h * (t3 - 2 * t2 + theta);
+    const w2 = 3 * t2 - 2 * t3;
+    const w3 = h * (t3 - t2);
+    const k1 = step.k[0];
+    for (let c = 0; c < count; c++) {
+      const l = first + c;
+      out[c] = w0 * step.y0[l] + w1 * k1[l] + w2 * step.y1[l] + w3 * step.f1[l];
+    }
+    return out;
+  }
+
+  interpolate(t: number): Float64Array {
+    const step = this.kept;
+    if (step === null) throw new Error('attnflow: interpolate needs a solve with events and an accepted step');
+    const h = step.t1 - step.t0;
+    const out = this.interpolant(h > 0 ? (t - step.t0) / h : 1, 0, this.y.length);
+    if (this.problem.geometry === 'sphere') normalizeRows(out, this.problem.n, this.problem.d);
+    return out;
   }
 
   attentionMatrix(layer: number, x: Float64Array, head: number): Float64Array {
@@ -75,6 +139,9 @@ class ReferenceIntegration implements Integration {
     const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder } = this.method;
     const expo = 1 / (errorOrder + 1) - 0.75 * PI_BETA;
     const saves: Float64Array[] = [];
+    const located: LocatedEvent[] = [];
+    const groups = this.events?.groups ?? [];
+    const keepStep = this.events !== null && (groups.length > 0 || this.events.keepStep);
     let y = this.y;
     let t = c.t0;
     let h = c.dt;
@@ -86,8 +153,13 @@ class ReferenceIntegration implements Integration {
     let lastRejected = false;
     const k: Float64Array[] = new Array(s);
 
-    k[0] = f(y);
-    evals++;
+    if (c.resume && this.k1 !== null) {
+      k[0] = this.k1;
+    } else {
+      k[0] = f(y);
+      evals++;
+      if (groups.length > 0) this.eventValues = evaluateEvents(groups, y, n, d);
+    }
     if (!allFinite(k[0])) status = NON_FINITE;
     if (status === SUCCESS && adaptive && !(h > 0)) {
       // HNW I, II.4, "Starting Step Size".
@@ -156,10 +228,42 @@ class ReferenceIntegration implements Integration {
       }
 
       if (sphere) normalizeRows(yNew, n, d);
+      let tAccept = tNew;
+      let fEnd: Float64Array | null = null;
+      if (keepStep) {
+        if (fsal && !sphere) {
+          fEnd = k[s - 1];
+        } else {
+          fEnd = f(yNew);
+          evals++;
+        }
+        this.kept = { t0: t, t1: tNew, y0: y, k: k.slice(), y1: yNew, f1: fEnd };
+        if (groups.length > 0) {
+          const gNew = evaluateEvents(groups, yNew, n, d);
+          const r = locateEvents(
+            groups,
+            this.eventValues,
+            gNew,
+            (th, first, count) => this.interpolant(th, first, count),
+            t,
+            tNew,
+            n,
+            d,
+            sphere,
+          );
+          located.push(...r.events);
+          this.eventValues = gNew;
+          if (r.tTerminal < tNew) {
+            tAccept = r.tTerminal;
+            yNew = this.interpolate(r.tTerminal);
+          }
+          if (r.tTerminal <= tNew) status = EVENT;
+        }
+      }
       while (saves.length < c.saveTimes.length) {
         const ts = c.saveTimes[saves.length];
-        if (ts > tNew) break;
-        if (ts === tNew || denseDegree === 0) {
+        if (ts > tAccept) break;
+        if (ts === tAccept || denseDegree === 0) {
           saves.push(Float64Array.from(yNew));
         } else {
           const theta = (ts - t) / hStep;
@@ -175,19 +279,36 @@ class ReferenceIntegration implements Integration {
         }
       }
       y = yNew;
-      t = tNew;
+      t = tAccept;
       steps++;
       h = hNew;
-      if (fsal && !sphere) {
+      if (status === EVENT) break;
+      if (fEnd !== null) {
+        k[0] = fEnd;
+      } else if (fsal && !sphere) {
         k[0] = k[s - 1];
       } else {
         k[0] = f(y);
         evals++;
       }
       if (!allFinite(k[0])) status = NON_FINITE;
+      if (c.stepLimit > 0 && steps >= c.stepLimit) break;
     }
     this.y = y;
-    return { status, tReached: t, dtNext: h, facold, steps, rejected, rhsEvaluations: evals, saves };
+    this.k1 = k[0];
+    return {
+      status,
+      tReached: t,
+      dtNext: h,
+      facold,
+      steps,
+      rejected,
+      rhsEvaluations: evals,
+      saves,
+      events: located,
+      stepStart: this.kept?.t0 ?? t,
+      stepEnd: this.kept?.t1 ?? t,
+    };
   }
 }
 
@@ -198,7 +319,7 @@ export function createReferenceBackend(): Backend {
     memoryBytes: 0,
     attentionRhs: (p, layer, x) => referenceAttentionRhs(x, p.n, p.d, p.layers[layer], p.geometry === 'sphere'),
     attentionMatrix: (p, layer, x, head) => referenceAttentionMatrix(x, p.n, p.d, p.layers[layer], head),
-    integrate: (p, method, y0) => new ReferenceIntegration(p, method, y0),
+    integrate: (p, method, y0, _maxSaves, _attention, events) => new ReferenceIntegration(p, method, y0, events),
     dispose: () => {},
   };
 }

@@ -9,6 +9,9 @@ export interface KernelFunctions {
   attentionMatrix(problem: number, x: number, head: number, attn: number): void;
   attentionScratchBytes(n: number, d: number, dk: number): number;
   rkSolve(problem: number, method: number, control: number): number;
+  /** The last accepted step's interpolant at time t (dense output, or cubic Hermite for fixed-step methods) into out. */
+  rkInterpolate(problem: number, method: number, control: number, t: number, out: number): void;
+  eventWorkBytes(n: number, d: number, stages: number, functions: number): number;
   expArray(x: number, out: number, count: number): void;
 }
 
@@ -19,6 +22,8 @@ export const KERNEL_FUNCTION_ARITY = {
   attentionMatrix: 4,
   attentionScratchBytes: 3,
   rkSolve: 3,
+  rkInterpolate: 5,
+  eventWorkBytes: 4,
   expArray: 3,
 } as const satisfies Record<keyof KernelFunctions, number>;
 
@@ -61,11 +66,38 @@ export const ABI = {
   CONTROL_REJECTED: 20,
   CONTROL_RHS_EVALS: 21,
   CONTROL_N_SAVED: 22,
-  CONTROL_SLOTS: 24,
+  CONTROL_EVENT_GROUPS: 24,
+  CONTROL_N_EVENT_GROUPS: 25,
+  CONTROL_EVENT_VALUES: 26,
+  CONTROL_EVENT_WORK: 27,
+  CONTROL_EVENT_OUT: 28,
+  CONTROL_EVENT_CAPACITY: 29,
+  CONTROL_RESUME: 30,
+  CONTROL_STEP_LIMIT: 31,
+  CONTROL_N_EVENTS: 32,
+  CONTROL_STEP_START: 33,
+  CONTROL_STEP_END: 34,
+  CONTROL_SLOTS: 40,
+  EVENT_KIND: 0,
+  EVENT_LEVEL: 1,
+  EVENT_DIRECTION: 2,
+  EVENT_TERMINAL: 3,
+  EVENT_COUNT: 4,
+  EVENT_TARGETS: 5,
+  EVENT_STRIDE: 8,
+  EVENT_KIND_CORRIDOR: 1,
+  EVENT_KIND_DISTANCE: 2,
+  EVENT_KIND_INNER_PRODUCT: 3,
+  EVENT_RECORD_FUNCTION: 0,
+  EVENT_RECORD_T: 1,
+  EVENT_RECORD_DIRECTION: 2,
+  EVENT_RECORD_SIGN: 3,
+  EVENT_RECORD_SLOTS: 4,
   STATUS_SUCCESS: 0,
   STATUS_MAX_STEPS: 1,
   STATUS_NON_FINITE: 2,
   STATUS_DT_MIN: 3,
+  STATUS_EVENT: 4,
   GEOMETRY_EUCLIDEAN: 0,
   GEOMETRY_SPHERE: 1,
 } as const;

@@ -2,7 +2,7 @@
 // Each operation lays out its buffers from heapBase, writes the records of
 // the flat ABI (records.ts) and makes one call.
 
-import type { Backend, Integration, SegmentControl, SegmentResult } from '../backend.js';
+import type { Backend, BackendEvents, Integration, SegmentControl, SegmentResult } from '../backend.js';
 import type { FlatProblem } from '../problem.js';
 import type { NumericTableau } from '../solvers/tableau.js';
 import type { BackendName } from '../types.js';
@@ -10,11 +10,13 @@ import { ABI, type KernelExports, kernelExports } from './abi.js';
 import { Arena } from './arena.js';
 import {
   allocProblem,
+  eventGroupsSlots,
   methodSlots,
   type ProblemBlock,
   readControl,
   widestHead,
   writeControl,
+  writeEventGroups,
   writeMethod,
   writeProblem,
 } from './records.js';
@@ -65,23 +67,42 @@ export class WasmBackend implements Backend {
     return this.arena.f64(attnPtr, problem.n * problem.n).slice();
   }
 
-  integrate(problem: FlatProblem, method: NumericTableau, y0: Float64Array, maxSaves: number, attention: boolean): Integration {
+  integrate(
+    problem: FlatProblem,
+    method: NumericTableau,
+    y0: Float64Array,
+    maxSaves: number,
+    attention: boolean,
+    events: BackendEvents | null,
+  ): Integration {
     const block = this.begin(problem);
     const m = problem.n * problem.d;
     const arena = this.arena;
     const exports = this.exports;
     const methodPtr = arena.alloc(8 * methodSlots(method));
     const control = arena.alloc(8 * ABI.CONTROL_SLOTS);
+    const groups = events?.groups ?? [];
+    const functions = events?.functions ?? 0;
+    const withEvents = events !== null && (groups.length > 0 || events.keepStep);
+    // Room for one step's worth of records beyond what a call may already hold (rkSolve returns before overflowing).
+    const eventCapacity = groups.length > 0 ? 2 * functions + 256 : 0;
     const buffers = {
       state: arena.alloc(8 * m),
       saveTimes: arena.alloc(8 * Math.max(1, maxSaves)),
       saveOut: arena.alloc(8 * m * maxSaves),
       work: arena.alloc(8 * m * (method.stages + 2)),
+      eventGroups: groups.length > 0 ? arena.alloc(8 * eventGroupsSlots(groups)) : 0,
+      nEventGroups: groups.length,
+      eventValues: groups.length > 0 ? arena.alloc(8 * functions) : 0,
+      eventWork: withEvents ? arena.alloc(exports.eventWorkBytes(problem.n, problem.d, method.stages, functions)) : 0,
+      eventOut: groups.length > 0 ? arena.alloc(8 * ABI.EVENT_RECORD_SLOTS * eventCapacity) : 0,
+      eventCapacity,
     };
-    const xPtr = attention ? arena.alloc(8 * m) : 0;
+    const xPtr = attention || withEvents ? arena.alloc(8 * m) : 0;
     const attnPtr = attention ? arena.alloc(8 * problem.n * problem.n) : 0;
     arena.commit('this solve');
     writeMethod(arena, methodPtr, method);
+    if (groups.length > 0) writeEventGroups(arena, buffers.eventGroups, groups);
     arena.f64(buffers.state, m).set(y0);
     // The buffers stay valid while this solve runs: solve() is synchronous and
     // nothing else uses the engine's arena until it returns.
@@ -90,9 +111,14 @@ export class WasmBackend implements Backend {
         writeProblem(arena, block, problem, problem.layers[layer]);
         writeControl(arena, control, c, buffers);
         exports.rkSolve(block.record, methodPtr, control);
-        return readControl(arena, control, buffers.saveOut, m);
+        return readControl(arena, control, buffers, m);
       },
       state: () => arena.f64(buffers.state, m).slice(),
+      interpolate(t: number): Float64Array {
+        if (!withEvents) throw new Error('attnflow: interpolate needs a solve with events');
+        exports.rkInterpolate(block.record, methodPtr, control, t, xPtr);
+        return arena.f64(xPtr, m).slice();
+      },
       attentionMatrix(layer: number, x: Float64Array, head: number): Float64Array {
         writeProblem(arena, block, problem, problem.layers[layer]);
         arena.f64(xPtr, m).set(x);

@@ -1,6 +1,6 @@
 // Writing and reading the float64 records of the flat ABI (assembly/abi.ts).
 
-import type { SegmentControl, SegmentResult } from '../backend.js';
+import type { FlatEventGroup, LocatedEvent, SegmentControl, SegmentResult } from '../backend.js';
 import type { FlatLayer, FlatProblem } from '../problem.js';
 import type { NumericTableau } from '../solvers/tableau.js';
 import { ABI } from './abi.js';
@@ -84,6 +84,38 @@ export interface SegmentBuffers {
   readonly saveOut: number;
   readonly state: number;
   readonly work: number;
+  /** Event buffers, all 0 without events. */
+  readonly eventGroups: number;
+  readonly nEventGroups: number;
+  readonly eventValues: number;
+  readonly eventWork: number;
+  readonly eventOut: number;
+  readonly eventCapacity: number;
+}
+
+/** Slots of the event group records followed by their target lists. */
+export function eventGroupsSlots(groups: readonly FlatEventGroup[]): number {
+  return groups.reduce((sum, g) => sum + ABI.EVENT_STRIDE + (g.targets?.length ?? 0), 0);
+}
+
+/** Writes the event group records at `at`, each group's target list after all records. */
+export function writeEventGroups(arena: Arena, at: number, groups: readonly FlatEventGroup[]): void {
+  const rec = arena.f64(at, eventGroupsSlots(groups));
+  let next = groups.length * ABI.EVENT_STRIDE;
+  groups.forEach((g, i) => {
+    const o = i * ABI.EVENT_STRIDE;
+    rec[o + ABI.EVENT_KIND] = g.kind;
+    rec[o + ABI.EVENT_LEVEL] = g.level;
+    rec[o + ABI.EVENT_DIRECTION] = g.direction;
+    rec[o + ABI.EVENT_TERMINAL] = g.terminal ? 1 : 0;
+    rec[o + ABI.EVENT_COUNT] = g.count;
+    rec[o + ABI.EVENT_TARGETS] = 0;
+    if (g.targets !== null) {
+      rec.set(g.targets, next);
+      rec[o + ABI.EVENT_TARGETS] = at + 8 * next;
+      next += g.targets.length;
+    }
+  });
 }
 
 export function writeControl(arena: Arena, at: number, c: SegmentControl, buffers: SegmentBuffers): void {
@@ -102,14 +134,39 @@ export function writeControl(arena: Arena, at: number, c: SegmentControl, buffer
   ctl[ABI.CONTROL_STATE] = buffers.state;
   ctl[ABI.CONTROL_WORK] = buffers.work;
   ctl[ABI.CONTROL_FACOLD] = c.facold;
+  ctl[ABI.CONTROL_EVENT_GROUPS] = buffers.eventGroups;
+  ctl[ABI.CONTROL_N_EVENT_GROUPS] = buffers.nEventGroups;
+  ctl[ABI.CONTROL_EVENT_VALUES] = buffers.eventValues;
+  ctl[ABI.CONTROL_EVENT_WORK] = buffers.eventWork;
+  ctl[ABI.CONTROL_EVENT_OUT] = buffers.eventOut;
+  ctl[ABI.CONTROL_EVENT_CAPACITY] = buffers.eventCapacity;
+  ctl[ABI.CONTROL_RESUME] = c.resume ? 1 : 0;
+  ctl[ABI.CONTROL_STEP_LIMIT] = c.stepLimit;
 }
 
-/** Reads a finished segment's outputs, copying the saved states out of linear memory. */
-export function readControl(arena: Arena, at: number, saveOut: number, m: number): SegmentResult {
+/** Reads a finished segment's outputs, copying the saved states and event records out of linear memory. */
+export function readControl(arena: Arena, at: number, buffers: SegmentBuffers, m: number): SegmentResult {
   const out = arena.f64(at, ABI.CONTROL_SLOTS);
   const saves: Float64Array[] = [];
-  for (let i = 0; i < out[ABI.CONTROL_N_SAVED]; i++) saves.push(arena.f64(saveOut + 8 * m * i, m).slice());
+  for (let i = 0; i < out[ABI.CONTROL_N_SAVED]; i++) saves.push(arena.f64(buffers.saveOut + 8 * m * i, m).slice());
+  const events: LocatedEvent[] = [];
+  const nEvents = buffers.eventOut === 0 ? 0 : out[ABI.CONTROL_N_EVENTS];
+  if (nEvents > 0) {
+    const rec = arena.f64(buffers.eventOut, nEvents * ABI.EVENT_RECORD_SLOTS);
+    for (let k = 0; k < nEvents; k++) {
+      const o = k * ABI.EVENT_RECORD_SLOTS;
+      events.push({
+        fn: rec[o + ABI.EVENT_RECORD_FUNCTION],
+        t: rec[o + ABI.EVENT_RECORD_T],
+        direction: rec[o + ABI.EVENT_RECORD_DIRECTION],
+        sign: rec[o + ABI.EVENT_RECORD_SIGN],
+      });
+    }
+  }
   return {
+    events,
+    stepStart: out[ABI.CONTROL_STEP_START],
+    stepEnd: out[ABI.CONTROL_STEP_END],
     status: out[ABI.CONTROL_STATUS],
     tReached: out[ABI.CONTROL_T_REACHED],
     dtNext: out[ABI.CONTROL_DT_NEXT],
