@@ -3,10 +3,11 @@
 // for Node's require, the CLI, one bundled .d.ts (+ .d.cts) shared by all
 // entries (they export the same API), and the two .wasm builds next to the
 // entries that load them by relative URL or import.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dts } from 'rollup-plugin-dts';
 
 const tsc = 'build/tsc';
+rmSync('dist', { recursive: true, force: true }); // no stale chunks from an earlier build
 
 /** Keeps `./attnflow.*.wasm` and `./attnflow.*.wasm?module` imports as written: the files sit next to the entries. */
 const wasmImports = {
@@ -17,13 +18,15 @@ const wasmImports = {
   },
 };
 
-/** Copies the two builds into dist/. */
-const wasmFiles = {
-  name: 'attnflow-wasm-files',
+/** Copies the two builds into dist/, and publishes the CLI's config schema as dist/config.schema.json. */
+const { RUN_CONFIG_SCHEMA } = await import(`./${tsc}/cli/schema.js`);
+const assets = {
+  name: 'attnflow-assets',
   generateBundle() {
     for (const build of ['simd', 'scalar']) {
       this.emitFile({ type: 'asset', fileName: `attnflow.${build}.wasm`, source: readFileSync(`build/attnflow.${build}.wasm`) });
     }
+    this.emitFile({ type: 'asset', fileName: 'config.schema.json', source: `${JSON.stringify(RUN_CONFIG_SCHEMA, null, 2)}\n` });
   },
 };
 
@@ -40,10 +43,10 @@ export default [
       deno: `${tsc}/entries/deno.js`,
       workerd: `${tsc}/entries/workerd.js`,
       'edge-light': `${tsc}/entries/edge-light.js`,
-      // cli: `${tsc}/cli/main.js`,
+      cli: `${tsc}/cli/main.js`,
     },
     external,
-    plugins: [wasmImports, wasmFiles],
+    plugins: [wasmImports, assets],
     output,
   },
   {
