@@ -81,16 +81,25 @@ function parseCommandLine() {
   return { quick: values.quick, only: values.only ?? null };
 }
 
+/**
+ * The library from dist/index.js, and the seeded generator of src/random.ts (not part of the public API):
+ * tsc's output of it is dist/random.js while dist/ is plain tsc output, build/tsc/random.js once dist/ is
+ * a rollup bundle.
+ */
 async function loadLibrary() {
-  for (const file of ['dist/index.js', 'dist/random.js']) {
-    if (!existsSync(join(ROOT, file))) {
-      console.error(`bench: ${file} is missing; run \`npm run build\` first (\`npm run bench\` does both).`);
-      process.exit(1);
-    }
+  const randomFile = ['dist/random.js', 'build/tsc/random.js'].find((f) => existsSync(join(ROOT, f)));
+  if (!existsSync(join(ROOT, 'dist/index.js')) || randomFile === undefined) {
+    console.error(
+      'bench: dist/index.js or the compiled src/random.ts is missing; run `npm run build` first (`npm run bench` does both).',
+    );
+    process.exit(1);
   }
   const { createEngine } = await import('../dist/index.js');
-  const { randomMatrix, seededRandom } = await import('../dist/random.js');
-  return { createEngine, randomMatrix, seededRandom };
+  const { randomMatrix, seededRandom } = await import(`../${randomFile}`);
+  if (typeof createEngine !== 'function' || typeof randomMatrix !== 'function' || typeof seededRandom !== 'function') {
+    throw new Error(`bench: dist/index.js must export createEngine and ${randomFile} randomMatrix and seededRandom`);
+  }
+  return { createEngine, randomMatrix, seededRandom, randomFile };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -463,7 +472,7 @@ async function main() {
   const complete = !args.quick && args.only === null;
   const log = (s) => console.log(s);
   const started = performance.now();
-  const { createEngine, randomMatrix, seededRandom } = await loadLibrary();
+  const { createEngine, randomMatrix, seededRandom, randomFile } = await loadLibrary();
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
   const machine = machineInfo();
@@ -509,7 +518,7 @@ async function main() {
     attnflow: { version: pkg.version, ...git },
     settings: {
       seed: SEED,
-      tokens: 'randomMatrix(seededRandom(seed), N, D, 1 / sqrt(D)) from dist/random.js: normal(0, 1) / sqrt(D)',
+      tokens: `randomMatrix(seededRandom(seed), N, D, 1 / sqrt(D)) from ${randomFile}: normal(0, 1) / sqrt(D)`,
       heads: 'one identity head, beta = 1 / sqrt(D) (the default)',
       solve: { t1: T1, method: 'dopri5', rtol: 1e-8, atol: 1e-10 },
       benchmark: { library: 'benchmark.js 2.1.4', rhs: settings.rhs, solve: settings.solve },

@@ -1,93 +1,12 @@
-// Engines: one backend each, created asynchronously (WASM compiles), then
-// used synchronously. init() makes the default engine behind solve().
+// createEngine() of the default entry (base64-inlined WebAssembly), kept at
+// this path for code inside the repository (tests, benchmarks, the CLI).
 
-import type { Backend } from './backend.js';
-import { AttnflowError } from './errors.js';
-import { fieldProblem, oneOf } from './problem.js';
-import { createReferenceBackend } from './reference/integrate.js';
-import { solveOn } from './solve.js';
-import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
-import { WasmBackend } from './wasm/backend.js';
-import { hasSimd, hasWebAssembly } from './wasm/detect.js';
-import { wasmModule } from './wasm/load.js';
+import { createEngineFrom, type Engine, type InitOptions } from './core.js';
+import { inlineModules } from './wasm/load.js';
 
-export const BACKENDS: readonly BackendName[] = ['simd', 'scalar', 'js'];
+export { BACKENDS, detectBackend, Engine, type InitOptions } from './core.js';
 
-/** Options of init() and createEngine(). */
-export interface InitOptions {
-  /** Force a backend; default: 'simd' where SIMD validates, else 'scalar', else 'js'. */
-  readonly backend?: BackendName;
-}
-
-/** The backend init() picks on this runtime: SIMD if WebAssembly.validate accepts a v128 probe. */
-export function detectBackend(): BackendName {
-  if (hasSimd()) return 'simd';
-  if (hasWebAssembly()) return 'scalar';
-  return 'js';
-}
-
-/** A solver bound to one backend. Independent of every other engine. */
-export class Engine {
-  private disposed = false;
-
-  constructor(private readonly backendImpl: Backend) {}
-
-  private get impl(): Backend {
-    if (this.disposed) throw new AttnflowError('disposed', '', `this ${this.backendImpl.name} engine was disposed`);
-    return this.backendImpl;
-  }
-
-  /** 'simd', 'scalar' or 'js'. */
-  get backend(): BackendName {
-    return this.backendImpl.name;
-  }
-
-  /** Integrates the attention flow; see SolveOptions. Synchronous. */
-  solve(options: SolveOptions): Solution {
-    return solveOn(this.impl, options);
-  }
-
-  /** f(X) of eq. (7): the velocity of every token, N * D row-major (projected on the sphere's tangent spaces there). */
-  attentionRhs(options: FieldOptions): Float64Array {
-    const { problem, x } = fieldProblem(options);
-    return this.impl.attentionRhs(problem, 0, x);
-  }
-
-  /** P_h(X), the N x N row-stochastic attention matrix of head `head`, row-major. */
-  attentionMatrix(options: FieldOptions, head = 0): Float64Array {
-    const { problem, x } = fieldProblem(options);
-    const heads = problem.layers[0].heads.length;
-    if (!Number.isInteger(head) || head < 0 || head >= heads) {
-      throw new AttnflowError('invalid_value', 'head', `must be an integer in [0, ${heads - 1}], got ${head}`);
-    }
-    return this.impl.attentionMatrix(problem, 0, x, head);
-  }
-
-  /** Bytes of WebAssembly linear memory this engine holds (0 for 'js'); it grows only for a larger problem than any before. */
-  get memoryBytes(): number {
-    return this.impl.memoryBytes;
-  }
-
-  /** Releases the engine; later calls throw. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.backendImpl.dispose();
-  }
-}
-
-/** Creates an engine on the given (or detected) backend. */
-export async function createEngine(options: InitOptions = {}): Promise<Engine> {
-  const name = oneOf(options.backend ?? detectBackend(), BACKENDS, 'backend');
-  if (name === 'js') return new Engine(createReferenceBackend());
-  if (!hasWebAssembly())
-    throw new AttnflowError('backend_unavailable', 'backend', `'${name}' needs WebAssembly, which this runtime lacks`);
-  if (name === 'simd' && !hasSimd()) {
-    throw new AttnflowError(
-      'backend_unavailable',
-      'backend',
-      "'simd' needs WebAssembly SIMD, which this runtime does not validate; use 'scalar'",
-    );
-  }
-  return new Engine(new WasmBackend(await wasmModule(name), name));
+/** Creates an engine on the given (or detected) backend, from the inlined WebAssembly. */
+export function createEngine(options: InitOptions = {}): Promise<Engine> {
+  return createEngineFrom(inlineModules, options);
 }

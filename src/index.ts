@@ -7,80 +7,30 @@
  * await init();
  * const sol = solve({ tokens: [[-1], [0.5], [2]], t1: 8 });
  * ```
+ *
+ * This is the default entry (WebAssembly inlined as base64). The package's
+ * `exports` map sends workerd, edge-light, browsers, Deno and Node to entries
+ * with the same API that load the `.wasm` files their own way (src/entries/).
  * @packageDocumentation
  */
 
-import {
-  analyzeOneDimensional as analyzeOneDimensionalWith,
-  type OneDimensionalAnalysis,
-  type OneDimensionalOptions,
-} from './analysis/one-dimensional.js';
-import { createEngine, type Engine, type InitOptions } from './engine.js';
-import { AttnflowError } from './errors.js';
-import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
+import { createEngineFrom, type Engine, type InitOptions } from './core.js';
+import { initFrom } from './default-engine.js';
+import type { BackendName } from './types.js';
+import { inlineModules } from './wasm/load.js';
 
-export type {
-  AttentionCollapse,
-  ExitCertificate,
-  OneDimensionalAnalysis,
-  OneDimensionalOptions,
-  Solver,
-  TokenFate,
-} from './analysis/one-dimensional.js';
-export { corridorHalfWidth } from './corridor.js';
-export { createEngine, detectBackend, Engine, type InitOptions } from './engine.js';
-export { AttnflowError, type ErrorCode } from './errors.js';
-export type { ButcherTableau } from './solvers/index.js';
-export { METHODS } from './solvers/index.js';
-export type * from './types.js';
-
-let defaultEngine: Engine | null = null;
+export * from './api.js';
 
 /**
  * Prepares the default engine behind solve(): 'simd' where the runtime
  * validates WebAssembly SIMD, else 'scalar', else the TypeScript 'js'
  * reference. `init({ backend })` forces one. Resolves to the backend's name.
  */
-export async function init(options: InitOptions = {}): Promise<BackendName> {
-  const engine = await createEngine(options);
-  defaultEngine?.dispose();
-  defaultEngine = engine;
-  return engine.backend;
+export function init(options: InitOptions = {}): Promise<BackendName> {
+  return initFrom(inlineModules, options);
 }
 
-function engine(): Engine {
-  if (defaultEngine === null) throw new AttnflowError('not_initialized', '', 'call `await init()` before solve()');
-  return defaultEngine;
+/** Creates an engine independent of the default one, on the given (or detected) backend. */
+export function createEngine(options: InitOptions = {}): Promise<Engine> {
+  return createEngineFrom(inlineModules, options);
 }
-
-/** The default engine's backend, or null before init(). */
-export function backend(): BackendName | null {
-  return defaultEngine?.backend ?? null;
-}
-
-/** Integrates the attention flow with the default engine. See SolveOptions and Solution. */
-export function solve(options: SolveOptions): Solution {
-  return engine().solve(options);
-}
-
-/** f(X) of eq. (7) with the default engine. */
-export function attentionRhs(options: FieldOptions): Float64Array {
-  return engine().attentionRhs(options);
-}
-
-/** The N x N attention matrix P_h of one head with the default engine. */
-export function attentionMatrix(options: FieldOptions, head = 0): Float64Array {
-  return engine().attentionMatrix(options, head);
-}
-
-/**
- * The paper's 1-D model (eq. 9) from the given starting values to t1, token by
- * token: fate ('up', 'down', 'inside'), corridor exit time, a certificate that
- * the exit is final (inequality 12), and the collapse of attention onto the
- * extreme tokens. Uses the default engine; `analyzeOneDimensionalOn(engine, options)` takes any.
- */
-export function analyzeOneDimensional(options: OneDimensionalOptions): OneDimensionalAnalysis {
-  return analyzeOneDimensionalWith(engine(), options);
-}
-
-export { analyzeOneDimensionalWith as analyzeOneDimensionalOn };

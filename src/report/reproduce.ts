@@ -4,8 +4,7 @@
 // Geshkovski et al.). Every number in the report comes from a run of this file.
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { createEngine } from '../engine.js';
 import { collapseSection } from './collapse-section.js';
 import { FULL_REPORT, type ReportConfig } from './config.js';
@@ -62,10 +61,4 @@ ${sections.map((s, k) => `## ${k + 1}. ${s.title}\n\n${s.markdown}`).join('\n')}
   await writeFile(mdPath, markdown);
   written.unshift(mdPath);
   return written;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const out = process.argv[2] ?? 'reports';
-  const files = await writeReport(out);
-  console.log(`wrote ${files.length} files:\n${files.map((f) => `  ${f}`).join('\n')}`);
 }

@@ -1,0 +1,120 @@
+// The runtime-independent core: engines over a backend, created from a
+// compiled WebAssembly.Module that the runtime's entry supplies (src/entries/,
+// src/index.ts). The core never compiles bytes: workerd and Vercel Edge forbid
+// that at run time ("Wasm code generation disallowed by embedder"), so each
+// entry decides how its runtime obtains the module.
+
+import type { Backend } from './backend.js';
+import { AttnflowError } from './errors.js';
+import { fieldProblem, oneOf } from './problem.js';
+import { createReferenceBackend } from './reference/integrate.js';
+import { solveOn } from './solve.js';
+import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
+import { WasmBackend } from './wasm/backend.js';
+import { hasSimd, hasWebAssembly } from './wasm/detect.js';
+
+export const BACKENDS: readonly BackendName[] = ['simd', 'scalar', 'js'];
+
+/** Options of init() and createEngine(). */
+export interface InitOptions {
+  /** Force a backend; default: 'simd' where SIMD validates, else 'scalar', else 'js'. */
+  readonly backend?: BackendName;
+}
+
+/**
+ * How an entry obtains the compiled module of a build: imported as a module
+ * (workerd, edge), fetched (browsers, Deno), read from disk (Node) or decoded
+ * from base64 (the default entry). Called at most once per build by createEngineFrom's callers' caches.
+ */
+export type WasmModuleSource = (build: 'simd' | 'scalar') => Promise<WebAssembly.Module>;
+
+/** The backend init() picks on this runtime: SIMD if WebAssembly.validate accepts a v128 probe. */
+export function detectBackend(): BackendName {
+  if (hasSimd()) return 'simd';
+  if (hasWebAssembly()) return 'scalar';
+  return 'js';
+}
+
+/** A solver bound to one backend. Independent of every other engine. */
+export class Engine {
+  private disposed = false;
+
+  constructor(private readonly backendImpl: Backend) {}
+
+  private get impl(): Backend {
+    if (this.disposed) throw new AttnflowError('disposed', '', `this ${this.backendImpl.name} engine was disposed`);
+    return this.backendImpl;
+  }
+
+  /** 'simd', 'scalar' or 'js'. */
+  get backend(): BackendName {
+    return this.backendImpl.name;
+  }
+
+  /** Integrates the attention flow; see SolveOptions. Synchronous. */
+  solve(options: SolveOptions): Solution {
+    return solveOn(this.impl, options);
+  }
+
+  /** f(X) of eq. (7): the velocity of every token, N * D row-major (projected on the sphere's tangent spaces there). */
+  attentionRhs(options: FieldOptions): Float64Array {
+    const { problem, x } = fieldProblem(options);
+    return this.impl.attentionRhs(problem, 0, x);
+  }
+
+  /** P_h(X), the N x N row-stochastic attention matrix of head `head`, row-major. */
+  attentionMatrix(options: FieldOptions, head = 0): Float64Array {
+    const { problem, x } = fieldProblem(options);
+    const heads = problem.layers[0].heads.length;
+    if (!Number.isInteger(head) || head < 0 || head >= heads) {
+      throw new AttnflowError('invalid_value', 'head', `must be an integer in [0, ${heads - 1}], got ${head}`);
+    }
+    return this.impl.attentionMatrix(problem, 0, x, head);
+  }
+
+  /** Bytes of WebAssembly linear memory this engine holds (0 for 'js'); it grows only for a larger problem than any before. */
+  get memoryBytes(): number {
+    return this.impl.memoryBytes;
+  }
+
+  /** Releases the engine; later calls throw. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.backendImpl.dispose();
+  }
+}
+
+/** Creates an engine on the given (or detected) backend, taking WebAssembly modules from `source`. */
+export async function createEngineFrom(source: WasmModuleSource, options: InitOptions = {}): Promise<Engine> {
+  const name = oneOf(options.backend ?? detectBackend(), BACKENDS, 'backend');
+  if (name === 'js') return new Engine(createReferenceBackend());
+  if (!hasWebAssembly())
+    throw new AttnflowError('backend_unavailable', 'backend', `'${name}' needs WebAssembly, which this runtime lacks`);
+  if (name === 'simd' && !hasSimd()) {
+    throw new AttnflowError(
+      'backend_unavailable',
+      'backend',
+      "'simd' needs WebAssembly SIMD, which this runtime does not validate; use 'scalar'",
+    );
+  }
+  const module = await source(name);
+  if (!(module instanceof WebAssembly.Module) && Object.prototype.toString.call(module) !== '[object WebAssembly.Module]') {
+    throw new AttnflowError('backend_unavailable', 'backend', `the '${name}' module source gave no compiled WebAssembly.Module`);
+  }
+  return new Engine(new WasmBackend(module, name));
+}
+
+/** Wraps a source so that each build is obtained once (a failed attempt is retried next time). */
+export function cachedSource(source: WasmModuleSource): WasmModuleSource {
+  const cache = new Map<'simd' | 'scalar', Promise<WebAssembly.Module>>();
+  return (build) => {
+    let m = cache.get(build);
+    if (!m) {
+      m = source(build);
+      cache.set(build, m);
+      m.catch(() => cache.delete(build));
+    }
+    return m;
+  };
+}
