@@ -51,6 +51,26 @@ function readConfig(path: string | undefined): RunConfig {
   return validateConfig(value, '');
 }
 
+/** 1-D runs: per token x(0), x(t end), its corridor exit and its largest attention weight at the end (sorted by x(0)). */
+function tokenTable(r: RunResult, corridor: NonNullable<RunResult['corridor']>): string {
+  const n = r.plan.n;
+  const last = r.states.length - 1;
+  const tEnd = r.t[last];
+  const k = r.attentionTimes.indexOf(tEnd);
+  const p = k >= 0 ? r.attention[k]?.[0] : undefined;
+  const rows = [`token        x(0)   x(${tEnd})   left corridor      max_j P_ij(${tEnd}) (j)`];
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => r.states[0][a] - r.states[0][b]);
+  for (const i of order) {
+    const exit = corridor.exits.find((e) => e.token === i);
+    let best = 0;
+    if (p) for (let j = 1; j < n; j++) if (p[i * n + j] > p[i * n + best]) best = j;
+    rows.push(
+      `${String(i).padStart(5)} ${r.states[0][i].toFixed(6).padStart(11)} ${r.states[last][i].toExponential(4).padStart(12)}   ${(exit ? `${exit.direction.padEnd(4)} (t ~ ${exit.t.toFixed(2)})` : 'no').padEnd(18)} ${p ? `${p[i * n + best].toFixed(6)} (${best})` : '-'}`,
+    );
+  }
+  return rows.join('\n');
+}
+
 /** The summary printed after a run, as plain text. */
 function summaryText(r: RunResult, files: readonly string[]): string {
   const p = r.plan;
@@ -62,10 +82,8 @@ function summaryText(r: RunResult, files: readonly string[]): string {
     `ln E_beta: ${r.logEnergy[0]?.toFixed(6)} -> ${r.logEnergy[r.logEnergy.length - 1]?.toFixed(6)}`,
   ];
   if (r.corridor) {
-    const up = r.corridor.exits.filter((e) => e.direction === 'up');
-    const down = r.corridor.exits.filter((e) => e.direction === 'down');
-    const list = (es: typeof up) => es.map((e) => `${e.token} (t ~ ${e.t.toFixed(2)})`).join(', ') || 'none';
-    lines.push(`corridor v0(${p.n}) = ${r.corridor.v0.toFixed(6)}; left upwards: ${list(up)}; downwards: ${list(down)}`);
+    lines.push(`corridor [-v0, v0] with v0(${p.n}) = ${r.corridor.v0.toFixed(6)} (eq. 13)`);
+    if (p.n <= 64) lines.push(tokenTable(r, r.corridor));
   }
   lines.push(`wrote ${files.length} files:`, ...files.map((f) => `  ${f}`));
   return lines.join('\n');
