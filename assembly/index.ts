@@ -6,6 +6,9 @@ export * from './abi';
 export { attentionRhs, attentionMatrix, attentionScratchBytes } from './attention';
 export { rkSolve } from './rk';
 export { expArray } from './exp';
+export { attentionJacobian, attentionJvp, attentionVjp, jacobianScratchBytes } from './jacobian';
+export { sinkhornScratchBytes } from './sinkhorn';
+export { field, fieldMatrix } from './field';
 
 /** First byte of linear memory free for the caller (after static data). */
 export function heapBase(): usize {

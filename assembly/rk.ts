@@ -17,7 +17,7 @@ import {
   STATUS_SUCCESS, STATUS_MAX_STEPS, STATUS_NON_FINITE, STATUS_DT_MIN,
 } from './abi';
 import { slot, setSlot, pointerSlot } from './records';
-import { attentionRhs } from './attention';
+import { field as attentionRhs } from './field'; // the field the problem record selects (field.ts)
 import { normalizeRows } from './geometry';
 
 // PI controller constants of dopri5.f (HNW I, II.4, and Hairer & Wanner II, IV.2).

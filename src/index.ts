@@ -12,11 +12,22 @@
 
 import { createEngine, type Engine, type InitOptions } from './engine.js';
 import { AttnflowError } from './errors.js';
+import type { JacobianOptions, LipschitzEstimate, LipschitzOptions } from './jacobian.js';
+import type { LayerOptions } from './layer.js';
 import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
 
 export { corridorHalfWidth } from './corridor.js';
 export { createEngine, detectBackend, Engine, type InitOptions } from './engine.js';
 export { AttnflowError, type ErrorCode } from './errors.js';
+export type { JacobianOptions, LipschitzEstimate, LipschitzOptions } from './jacobian.js';
+export {
+  foldOutput,
+  type LayerHead,
+  type LayerOptions,
+  type PositionOptions,
+  sinusoidalPositions,
+  withPositions,
+} from './layer.js';
 export type { ButcherTableau } from './solvers/index.js';
 export { METHODS } from './solvers/index.js';
 export type * from './types.js';
@@ -58,4 +69,29 @@ export function attentionRhs(options: FieldOptions): Float64Array {
 /** The N x N attention matrix P_h of one head with the default engine. */
 export function attentionMatrix(options: FieldOptions, head = 0): Float64Array {
   return engine().attentionMatrix(options, head);
+}
+
+/** The full ND x ND Jacobian of the field with the default engine (row-major, d f_{i,a} / d x_{k,b}). */
+export function attentionJacobian(options: JacobianOptions): Float64Array {
+  return engine().attentionJacobian(options);
+}
+
+/** J v without forming J, with the default engine. */
+export function attentionJvp(options: JacobianOptions, v: Float64Array | readonly (readonly number[])[]): Float64Array {
+  return engine().attentionJvp(options, v);
+}
+
+/** J^T u without forming J, with the default engine. */
+export function attentionVjp(options: JacobianOptions, u: Float64Array | readonly (readonly number[])[]): Float64Array {
+  return engine().attentionVjp(options, u);
+}
+
+/** The local Lipschitz constant (spectral norm of J) by power iteration, with the default engine. */
+export function lipschitzEstimate(options: JacobianOptions, settings?: LipschitzOptions): LipschitzEstimate {
+  return engine().lipschitzEstimate(options, settings);
+}
+
+/** Phi(X) of the discrete layer (eqs. 1-2) with the default engine. */
+export function layer(options: LayerOptions): Float64Array {
+  return engine().layer(options);
 }

@@ -12,6 +12,7 @@ import {
   oneOf,
   positive,
   positiveInteger,
+  sinkhornPlan,
 } from './problem.js';
 import { METHOD_NAMES, METHODS } from './solvers/index.js';
 import { type NumericTableau, numericTableau } from './solvers/tableau.js';
@@ -32,6 +33,9 @@ const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
   'atol',
   'maxSteps',
   'saveAttention',
+  'attention',
+  'sinkhornIterations',
+  'sinkhornTolerance',
 ];
 
 /** A checked solve. */
@@ -134,12 +138,13 @@ export function planSolve(options: SolveOptions): SolvePlan {
   const rtol = options.rtol === undefined ? 1e-8 : positive(options.rtol, 'rtol');
   const atol = options.atol === undefined ? 1e-10 : positive(options.atol, 'atol');
   const maxSteps = options.maxSteps === undefined ? 100000 : positiveInteger(options.maxSteps, 'maxSteps');
+  const sinkhorn = sinkhornPlan(options);
   const saveAttention = options.saveAttention ?? false;
   if (typeof saveAttention !== 'boolean') throw new AttnflowError('invalid_option', 'saveAttention', 'must be true or false');
 
   // What the results alone will hold, before anything is allocated.
   const resultBytes = 8 * saveAt.length * (n * d + (saveAttention ? layers[0].heads.length * n * n : 0));
-  const workBytes = 8 * n * d * (method.stages + 4 + saveAt.length) + (saveAttention ? 8 * n * n : 0);
+  const workBytes = 8 * n * d * (method.stages + 4 + saveAt.length) + (saveAttention || sinkhorn ? 8 * n * n : 0);
   if (resultBytes + workBytes > MAX_WASM_BYTES) {
     throw new AttnflowError(
       'too_large',
@@ -149,7 +154,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
   }
 
   return {
-    problem: { n, d, geometry, layers },
+    problem: { n, d, geometry, layers, ...(sinkhorn ? { sinkhorn } : {}) },
     y0,
     method,
     t1,
