@@ -36,7 +36,7 @@ export interface FlatProblem {
 
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['softmax', 'sinkhorn'];
 export const SINKHORN_DEFAULT_ITERATIONS = 1000;
-export const SINKHORN_DEFAULT_TOLERANCE = 1e-13;
+export const SINKHORN_DEFAULT_TOLERANCE = 1e-12;
 
 /** Checks the attention options; undefined for the row softmax. */
 export function sinkhornPlan(options: AttentionOptions): SinkhornPlan | undefined {
