@@ -5,7 +5,8 @@
 import { expScalar, expVector } from './exp';
 
 /** <a, b> over n float64. */
-export function dot(a: usize, b: usize, n: i32): f64 {
+// @ts-ignore: decorator
+@inline export function dot(a: usize, b: usize, n: i32): f64 {
   let s: f64 = 0;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
@@ -21,7 +22,8 @@ export function dot(a: usize, b: usize, n: i32): f64 {
 }
 
 /** dst += alpha * src over n float64. */
-export function axpy(dst: usize, alpha: f64, src: usize, n: i32): void {
+// @ts-ignore: decorator
+@inline export function axpy(dst: usize, alpha: f64, src: usize, n: i32): void {
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     const av = f64x2.splat(alpha);

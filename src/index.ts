@@ -16,6 +16,31 @@ import type { JacobianOptions, LipschitzEstimate, LipschitzOptions } from './jac
 import type { LayerOptions } from './layer.js';
 import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
 
+export {
+  type GrowthOptions,
+  type LipschitzGrowth,
+  lipschitzGrowth,
+  type NormalizedPairMaximum,
+  normalizedPairJacobian,
+  normalizedPairMaximum,
+  type SphereBound,
+  type SphereCheck,
+  spectralNorm,
+  sphereLipschitzBound,
+  sphereLipschitzCheck,
+} from './analysis/lipschitz.js';
+export {
+  angleHistogram,
+  type Clusters,
+  type ClusterThreshold,
+  clusterCount,
+  clusters,
+  type Histogram,
+  type HistogramOptions,
+  histogram,
+  interactionEnergy,
+  spread,
+} from './analysis/measures.js';
 export { corridorHalfWidth } from './corridor.js';
 export { createEngine, detectBackend, Engine, type InitOptions } from './engine.js';
 export { AttnflowError, type ErrorCode } from './errors.js';
