@@ -7,6 +7,9 @@ export { attentionRhs, attentionMatrix, attentionScratchBytes } from './attentio
 export { rkSolve } from './rk';
 export { rkInterpolate, eventWorkBytes } from './events';
 export { expArray } from './exp';
+export { attentionJacobian, attentionJvp, attentionVjp, jacobianScratchBytes } from './jacobian';
+export { sinkhornScratchBytes } from './sinkhorn';
+export { field, fieldMatrix } from './field';
 
 /** First byte of linear memory free for the caller (after static data). */
 export function heapBase(): usize {

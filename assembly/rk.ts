@@ -19,7 +19,7 @@ import {
   CONTROL_RESUME, CONTROL_STEP_LIMIT, CONTROL_N_EVENTS, CONTROL_STEP_START, CONTROL_STEP_END,
 } from './abi';
 import { slot, setSlot, pointerSlot } from './records';
-import { attentionRhs } from './attention';
+import { field as attentionRhs } from './field'; // the field the problem record selects (field.ts)
 import { normalizeRows } from './geometry';
 import { evaluateEvents, eventFunctionCount, locateEvents, rkInterpolate } from './events';
 

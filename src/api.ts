@@ -2,6 +2,31 @@
 // which each entry binds to its way of obtaining the WebAssembly module.
 // New public exports go here, so that every runtime's entry has them.
 
+export {
+  type GrowthOptions,
+  type LipschitzGrowth,
+  lipschitzGrowth,
+  type NormalizedPairMaximum,
+  normalizedPairJacobian,
+  normalizedPairMaximum,
+  type SphereBound,
+  type SphereCheck,
+  spectralNorm,
+  sphereLipschitzBound,
+  sphereLipschitzCheck,
+} from './analysis/lipschitz.js';
+export {
+  angleHistogram,
+  type Clusters,
+  type ClusterThreshold,
+  clusterCount,
+  clusters,
+  type Histogram,
+  type HistogramOptions,
+  histogram,
+  interactionEnergy,
+  spread,
+} from './analysis/measures.js';
 export type {
   AttentionCollapse,
   ExitCertificate,
@@ -15,12 +40,26 @@ export { corridorHalfWidth } from './corridor.js';
 export {
   analyzeOneDimensional,
   analyzeOneDimensionalOn,
+  attentionJacobian,
+  attentionJvp,
   attentionMatrix,
   attentionRhs,
+  attentionVjp,
   backend,
+  layer,
+  lipschitzEstimate,
   solve,
 } from './default-engine.js';
 export { AttnflowError, type ErrorCode } from './errors.js';
+export type { JacobianOptions, LipschitzEstimate, LipschitzOptions } from './jacobian.js';
+export {
+  foldOutput,
+  type LayerHead,
+  type LayerOptions,
+  type PositionOptions,
+  sinusoidalPositions,
+  withPositions,
+} from './layer.js';
 export type { ButcherTableau } from './solvers/index.js';
 export { METHODS } from './solvers/index.js';
 export type * from './types.js';

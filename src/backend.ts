@@ -98,6 +98,14 @@ export interface Integration {
   interpolate(t: number): Float64Array;
 }
 
+/** The attention field linearized at one state: Jacobian-vector products without forming J. */
+export interface Linearization {
+  /** J v (v is N x D row-major). */
+  jvp(v: Float64Array): Float64Array;
+  /** J^T u (u is N x D row-major). */
+  vjp(u: Float64Array): Float64Array;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** f(X) of eq. (7) with the given layer's weights. */
@@ -119,6 +127,10 @@ export interface Backend {
   ): Integration;
   /** Bytes of linear memory held (0 without WebAssembly). */
   readonly memoryBytes: number;
+  /** The full ND x ND Jacobian of the layer's field at x (row-major, see Engine.attentionJacobian). */
+  attentionJacobian(problem: FlatProblem, layer: number, x: Float64Array): Float64Array;
+  /** JVP and VJP at x, O(N D + N) memory, O(N^2 D) time per product. */
+  linearize(problem: FlatProblem, layer: number, x: Float64Array): Linearization;
   /** Releases what the backend holds; it cannot be used afterwards. */
   dispose(): void;
 }

@@ -6,6 +6,15 @@
 
 import type { Backend } from './backend.js';
 import { AttnflowError } from './errors.js';
+import {
+  type JacobianOptions,
+  jacobianOn,
+  type LipschitzEstimate,
+  type LipschitzOptions,
+  lipschitzOn,
+  productOn,
+} from './jacobian.js';
+import { type LayerOptions, layerOn } from './layer.js';
 import { fieldProblem, oneOf } from './problem.js';
 import { createReferenceBackend } from './reference/integrate.js';
 import { solveOn } from './solve.js';
@@ -70,6 +79,34 @@ export class Engine {
       throw new AttnflowError('invalid_value', 'head', `must be an integer in [0, ${heads - 1}], got ${head}`);
     }
     return this.impl.attentionMatrix(problem, 0, x, head);
+  }
+
+  /**
+   * The full ND x ND Jacobian of the field, row-major:
+   * J[(i D + a) N D + k D + b] = d f_{i,a} / d x_{k,b} (see JacobianOptions for the sphere).
+   */
+  attentionJacobian(options: JacobianOptions): Float64Array {
+    return jacobianOn(this.impl, options);
+  }
+
+  /** J v without forming J (v: N x D, as rows or row-major). O(N D + N) memory, O(N^2 D) time. */
+  attentionJvp(options: JacobianOptions, v: Float64Array | readonly (readonly number[])[]): Float64Array {
+    return productOn(this.impl, options, v, false);
+  }
+
+  /** J^T u without forming J (u: N x D, as rows or row-major). */
+  attentionVjp(options: JacobianOptions, u: Float64Array | readonly (readonly number[])[]): Float64Array {
+    return productOn(this.impl, options, u, true);
+  }
+
+  /** The spectral norm of J, the local Lipschitz constant, by power iteration on J^T J. */
+  lipschitzEstimate(options: JacobianOptions, settings?: LipschitzOptions): LipschitzEstimate {
+    return lipschitzOn(this.impl, options, settings);
+  }
+
+  /** Phi(X) of the discrete layer, eqs. (1)-(2) (without the residual X). */
+  layer(options: LayerOptions): Float64Array {
+    return layerOn(this, options);
   }
 
   /** Bytes of WebAssembly linear memory this engine holds (0 for 'js'); it grows only for a larger problem than any before. */

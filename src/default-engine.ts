@@ -8,6 +8,8 @@ import {
 } from './analysis/one-dimensional.js';
 import { createEngineFrom, type Engine, type InitOptions, type WasmModuleSource } from './core.js';
 import { AttnflowError } from './errors.js';
+import type { JacobianOptions, LipschitzEstimate, LipschitzOptions } from './jacobian.js';
+import type { LayerOptions } from './layer.js';
 import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
 
 let defaultEngine: Engine | null = null;
@@ -55,3 +57,28 @@ export function analyzeOneDimensional(options: OneDimensionalOptions): OneDimens
 }
 
 export { analyzeOneDimensionalOn };
+
+/** The full ND x ND Jacobian of the field with the default engine (row-major, d f_{i,a} / d x_{k,b}). */
+export function attentionJacobian(options: JacobianOptions): Float64Array {
+  return engine().attentionJacobian(options);
+}
+
+/** J v without forming J, with the default engine. */
+export function attentionJvp(options: JacobianOptions, v: Float64Array | readonly (readonly number[])[]): Float64Array {
+  return engine().attentionJvp(options, v);
+}
+
+/** J^T u without forming J, with the default engine. */
+export function attentionVjp(options: JacobianOptions, u: Float64Array | readonly (readonly number[])[]): Float64Array {
+  return engine().attentionVjp(options, u);
+}
+
+/** The local Lipschitz constant (spectral norm of J) by power iteration, with the default engine. */
+export function lipschitzEstimate(options: JacobianOptions, settings?: LipschitzOptions): LipschitzEstimate {
+  return engine().lipschitzEstimate(options, settings);
+}
+
+/** Phi(X) of the discrete layer (eqs. 1-2) with the default engine. */
+export function layer(options: LayerOptions): Float64Array {
+  return engine().layer(options);
+}

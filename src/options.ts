@@ -13,6 +13,7 @@ import {
   oneOf,
   positive,
   positiveInteger,
+  sinkhornPlan,
 } from './problem.js';
 import { METHOD_NAMES, METHODS } from './solvers/index.js';
 import { type NumericTableau, numericTableau } from './solvers/tableau.js';
@@ -34,6 +35,9 @@ const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
   'maxSteps',
   'saveAttention',
   'events',
+  'attention',
+  'sinkhornIterations',
+  'sinkhornTolerance',
 ];
 
 /** A checked solve. */
@@ -138,6 +142,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
   const rtol = options.rtol === undefined ? 1e-8 : positive(options.rtol, 'rtol');
   const atol = options.atol === undefined ? 1e-10 : positive(options.atol, 'atol');
   const maxSteps = options.maxSteps === undefined ? 100000 : positiveInteger(options.maxSteps, 'maxSteps');
+  const sinkhorn = sinkhornPlan(options);
   const saveAttention = options.saveAttention ?? false;
   if (typeof saveAttention !== 'boolean') throw new AttnflowError('invalid_option', 'saveAttention', 'must be true or false');
   const events = planEvents(options.events, n, d);
@@ -146,7 +151,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
   const resultBytes = 8 * saveAt.length * (n * d + (saveAttention ? layers[0].heads.length * n * n : 0));
   // Events: values, records (2 per function + slack, 4 slots each) and the kept step (4 states).
   const eventBytes = events === null ? 0 : 8 * (9 * events.functions + 4 * n * d + 2048);
-  const workBytes = 8 * n * d * (method.stages + 4 + saveAt.length) + (saveAttention ? 8 * n * n : 0) + eventBytes;
+  const workBytes = 8 * n * d * (method.stages + 4 + saveAt.length) + (saveAttention || sinkhorn ? 8 * n * n : 0) + eventBytes;
   if (resultBytes + workBytes > MAX_WASM_BYTES) {
     throw new AttnflowError(
       'too_large',
@@ -156,7 +161,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
   }
 
   return {
-    problem: { n, d, geometry, layers },
+    problem: { n, d, geometry, layers, ...(sinkhorn ? { sinkhorn } : {}) },
     y0,
     method,
     t1,

@@ -2,7 +2,7 @@
 // Float64Arrays the kernels read. Everything here runs before any work starts.
 
 import { AttnflowError } from './errors.js';
-import type { FieldOptions, Geometry, Head, Matrix, Tokens } from './types.js';
+import type { AttentionKind, AttentionOptions, FieldOptions, Geometry, Head, Matrix, Tokens } from './types.js';
 
 /** A head with row-major weights; null stands for an identity (its multiply is skipped). */
 export interface FlatHead {
@@ -18,12 +18,43 @@ export interface FlatLayer {
   readonly heads: readonly FlatHead[];
 }
 
+/** Sinkhorn attention's stopping rule (AttentionOptions). */
+export interface SinkhornPlan {
+  readonly iterations: number;
+  readonly tolerance: number;
+}
+
 /** A checked problem: N tokens of dimension D, and one field per layer. */
 export interface FlatProblem {
   readonly n: number;
   readonly d: number;
   readonly geometry: Geometry;
   readonly layers: readonly FlatLayer[];
+  /** Present when the attention is Sinkhorn's (doubly stochastic); absent: row softmax. */
+  readonly sinkhorn?: SinkhornPlan;
+}
+
+export const ATTENTION_KINDS: readonly AttentionKind[] = ['softmax', 'sinkhorn'];
+export const SINKHORN_DEFAULT_ITERATIONS = 1000;
+export const SINKHORN_DEFAULT_TOLERANCE = 1e-12;
+
+/** Checks the attention options; undefined for the row softmax. */
+export function sinkhornPlan(options: AttentionOptions): SinkhornPlan | undefined {
+  const kind = oneOf(options.attention ?? 'softmax', ATTENTION_KINDS, 'attention');
+  if (kind === 'softmax') {
+    for (const key of ['sinkhornIterations', 'sinkhornTolerance'] as const) {
+      if (options[key] !== undefined) throw new AttnflowError('invalid_option', key, "applies only with attention: 'sinkhorn'");
+    }
+    return undefined;
+  }
+  const iterations =
+    options.sinkhornIterations === undefined
+      ? SINKHORN_DEFAULT_ITERATIONS
+      : positiveInteger(options.sinkhornIterations, 'sinkhornIterations');
+  const tolerance =
+    options.sinkhornTolerance === undefined ? SINKHORN_DEFAULT_TOLERANCE : finite(options.sinkhornTolerance, 'sinkhornTolerance');
+  if (tolerance < 0) throw new AttnflowError('invalid_value', 'sinkhornTolerance', `must be >= 0, got ${tolerance}`);
+  return { iterations, tolerance };
 }
 
 const GEOMETRIES: readonly Geometry[] = ['euclidean', 'sphere'];
@@ -185,7 +216,8 @@ export function fieldProblem(options: FieldOptions): { problem: FlatProblem; x: 
   const beta = options.beta === undefined ? undefined : finite(options.beta, 'beta');
   const { data, n, d } = flattenTokens(options.tokens, geometry);
   const layer = flattenHeads(options.heads, d, beta, 'heads');
-  return { problem: { n, d, geometry, layers: [layer] }, x: data };
+  const sinkhorn = sinkhornPlan(options);
+  return { problem: { n, d, geometry, layers: [layer], ...(sinkhorn ? { sinkhorn } : {}) }, x: data };
 }
 
 export { GEOMETRIES };

@@ -92,6 +92,28 @@ export interface EventRecord {
   readonly name?: string;
 }
 
+/**
+ * How scores become attention weights. 'softmax': each row of exp(S)
+ * normalized (the paper's eq. 4). 'sinkhorn': exp(S) scaled to a doubly
+ * stochastic matrix by Sinkhorn iterations in the log domain (Sinkformers,
+ * Sander, Ablin, Blondel, Peyre 2022); one iteration is the row softmax.
+ */
+export type AttentionKind = 'softmax' | 'sinkhorn';
+
+/** The options that choose the attention normalization (FieldOptions and SolveOptions take them). */
+export interface AttentionOptions {
+  /** Default 'softmax'. */
+  readonly attention?: AttentionKind;
+  /**
+   * Sinkhorn only: the most row normalizations (an integer >= 1; default 1000). Between two of
+   * them the columns are normalized; the last step is always a row normalization, so rows sum
+   * to 1 up to rounding and 1 iteration is exactly the row softmax.
+   */
+  readonly sinkhornIterations?: number;
+  /** Sinkhorn only: stop once every column sum is within this of 1 (>= 0; default 1e-12; 0 runs every iteration). Sinkhorn converges linearly, slowly when exp(S) spans many orders of magnitude (large beta): raise sinkhornIterations there. */
+  readonly sinkhornTolerance?: number;
+}
+
 /** A row-major matrix given as rows of numbers. */
 export type Matrix = readonly (readonly number[])[];
 
@@ -110,7 +132,7 @@ export interface Head {
 }
 
 /** The attention vector field at one state: what attentionRhs and attentionMatrix take. */
-export interface FieldOptions {
+export interface FieldOptions extends AttentionOptions {
   /** The state X, N x D. */
   readonly tokens: Tokens;
   /** Heads; default one head with identity weights. */
@@ -122,7 +144,7 @@ export interface FieldOptions {
 }
 
 /** Options of solve(). */
-export interface SolveOptions {
+export interface SolveOptions extends AttentionOptions {
   /** Initial tokens X(0), N x D. On the sphere each row is normalized first. */
   readonly tokens: Tokens;
   /** Heads of a time-independent field; default one head with identity weights. */

@@ -6,8 +6,9 @@ import type { Backend, BackendEvents, Integration, LocatedEvent, SegmentControl,
 import type { FlatProblem } from '../problem.js';
 import { DT_MIN_RELATIVE, FAC_MAX, FAC_MIN, PI_BETA, SAFETY, SNAP_RELATIVE } from '../solvers/control.js';
 import type { NumericTableau } from '../solvers/tableau.js';
-import { referenceAttentionMatrix, referenceAttentionRhs } from './attention.js';
 import { evaluateEvents, locateEvents } from './events.js';
+import { referenceField, referenceFieldMatrix } from './field.js';
+import { referenceJacobian, referenceJvp, referenceVjp } from './jacobian.js';
 
 const SUCCESS = 0;
 const MAX_STEPS = 1;
@@ -128,14 +129,13 @@ class ReferenceIntegration implements Integration {
   }
 
   attentionMatrix(layer: number, x: Float64Array, head: number): Float64Array {
-    return referenceAttentionMatrix(x, this.problem.n, this.problem.d, this.problem.layers[layer], head);
+    return referenceFieldMatrix(x, this.problem, layer, head);
   }
 
   runSegment(layerIndex: number, c: SegmentControl): SegmentResult {
     const { n, d, geometry } = this.problem;
-    const layer = this.problem.layers[layerIndex];
     const sphere = geometry === 'sphere';
-    const f = (x: Float64Array) => referenceAttentionRhs(x, n, d, layer, sphere);
+    const f = (x: Float64Array) => referenceField(x, this.problem, layerIndex);
     const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder } = this.method;
     const expo = 1 / (errorOrder + 1) - 0.75 * PI_BETA;
     const saves: Float64Array[] = [];
@@ -317,8 +317,13 @@ export function createReferenceBackend(): Backend {
   return {
     name: 'js',
     memoryBytes: 0,
-    attentionRhs: (p, layer, x) => referenceAttentionRhs(x, p.n, p.d, p.layers[layer], p.geometry === 'sphere'),
-    attentionMatrix: (p, layer, x, head) => referenceAttentionMatrix(x, p.n, p.d, p.layers[layer], head),
+    attentionRhs: (p, layer, x) => referenceField(x, p, layer),
+    attentionMatrix: (p, layer, x, head) => referenceFieldMatrix(x, p, layer, head),
+    attentionJacobian: (p, layer, x) => referenceJacobian(x, p, layer),
+    linearize: (p, layer, x) => ({
+      jvp: (v) => referenceJvp(x, p, layer, v),
+      vjp: (u) => referenceVjp(x, p, layer, u),
+    }),
     integrate: (p, method, y0, _maxSaves, _attention, events) => new ReferenceIntegration(p, method, y0, events),
     dispose: () => {},
   };

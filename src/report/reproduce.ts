@@ -10,7 +10,9 @@ import { collapseSection } from './collapse-section.js';
 import { FULL_REPORT, type ReportConfig } from './config.js';
 import { corridorSection } from './corridor-section.js';
 import { fatesSection } from './fates-section.js';
+import { lipschitzSection } from './lipschitz-section.js';
 import type { ReportSection } from './section.js';
+import { sphereClustersSection } from './sphere-clusters-section.js';
 
 /**
  * Computes every section and writes `paper.md` and `figures/*.svg` into
@@ -24,10 +26,8 @@ export async function writeReport(outDir: string, config: ReportConfig = FULL_RE
     sections.push(corridorSection(config));
     sections.push(fatesSection(engine, config));
     sections.push(collapseSection(engine, config));
-    // ---- Sections from the Jacobian/Lipschitz/measures work (issue 3, part A) go here: ----
-    // sections.push(lipschitzSection());
-    // sections.push(sphereClustersSection());
-    // ----------------------------------------------------------------------------------------
+    sections.push(await lipschitzSection());
+    sections.push(await sphereClustersSection());
   } finally {
     engine.dispose();
   }

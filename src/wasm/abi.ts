@@ -13,6 +13,13 @@ export interface KernelFunctions {
   rkInterpolate(problem: number, method: number, control: number, t: number, out: number): void;
   eventWorkBytes(n: number, d: number, stages: number, functions: number): number;
   expArray(x: number, out: number, count: number): void;
+  field(problem: number, x: number, out: number): void;
+  fieldMatrix(problem: number, x: number, head: number, attn: number): void;
+  sinkhornScratchBytes(n: number, d: number, dk: number): number;
+  attentionJacobian(problem: number, x: number, out: number, scratch: number): void;
+  attentionJvp(problem: number, x: number, v: number, out: number, scratch: number): void;
+  attentionVjp(problem: number, x: number, u: number, out: number, scratch: number): void;
+  jacobianScratchBytes(n: number, d: number, dk: number): number;
 }
 
 /** Arity of each exported function; the type makes its keys those of KernelFunctions. */
@@ -25,6 +32,13 @@ export const KERNEL_FUNCTION_ARITY = {
   rkInterpolate: 5,
   eventWorkBytes: 4,
   expArray: 3,
+  field: 3,
+  fieldMatrix: 4,
+  sinkhornScratchBytes: 3,
+  attentionJacobian: 4,
+  attentionJvp: 5,
+  attentionVjp: 5,
+  jacobianScratchBytes: 3,
 } as const satisfies Record<keyof KernelFunctions, number>;
 
 /** Slot numbers of the float64 records, and status codes (assembly/abi.ts). */
@@ -35,6 +49,10 @@ export const ABI = {
   PROBLEM_BETA: 3,
   PROBLEM_GEOMETRY: 4,
   PROBLEM_SCRATCH: 5,
+  PROBLEM_ATTENTION: 7,
+  PROBLEM_SINKHORN_ITERATIONS: 8,
+  PROBLEM_SINKHORN_TOLERANCE: 9,
+  PROBLEM_SINKHORN_SCRATCH: 10,
   PROBLEM_HEAD0: 16,
   HEAD_STRIDE: 4,
   HEAD_DK: 0,
@@ -100,6 +118,8 @@ export const ABI = {
   STATUS_EVENT: 4,
   GEOMETRY_EUCLIDEAN: 0,
   GEOMETRY_SPHERE: 1,
+  ATTENTION_SOFTMAX: 0,
+  ATTENTION_SINKHORN: 1,
 } as const;
 
 /** An instance's exports as TypeScript sees them. */

@@ -2,7 +2,7 @@
 // Each operation lays out its buffers from heapBase, writes the records of
 // the flat ABI (records.ts) and makes one call.
 
-import type { Backend, BackendEvents, Integration, SegmentControl, SegmentResult } from '../backend.js';
+import type { Backend, BackendEvents, Integration, Linearization, SegmentControl, SegmentResult } from '../backend.js';
 import type { FlatProblem } from '../problem.js';
 import type { NumericTableau } from '../solvers/tableau.js';
 import type { BackendName } from '../types.js';
@@ -42,7 +42,9 @@ export class WasmBackend implements Backend {
   private begin(problem: FlatProblem): ProblemBlock {
     if (this.disposed) throw new Error(`attnflow: this ${this.name} engine was disposed`);
     this.arena.reset();
-    return allocProblem(this.arena, problem, this.exports.attentionScratchBytes(problem.n, problem.d, widestHead(problem)));
+    const dk = widestHead(problem);
+    const sinkhornBytes = problem.sinkhorn ? this.exports.sinkhornScratchBytes(problem.n, problem.d, dk) : 0;
+    return allocProblem(this.arena, problem, this.exports.attentionScratchBytes(problem.n, problem.d, dk), sinkhornBytes);
   }
 
   attentionRhs(problem: FlatProblem, layer: number, x: Float64Array): Float64Array {
@@ -52,7 +54,7 @@ export class WasmBackend implements Backend {
     this.arena.commit('the attention field');
     writeProblem(this.arena, block, problem, problem.layers[layer]);
     this.arena.f64(xPtr, x.length).set(x);
-    this.exports.attentionRhs(block.record, xPtr, outPtr);
+    this.exports.field(block.record, xPtr, outPtr);
     return this.arena.f64(outPtr, x.length).slice();
   }
 
@@ -63,8 +65,42 @@ export class WasmBackend implements Backend {
     this.arena.commit('the attention matrix');
     writeProblem(this.arena, block, problem, problem.layers[layer]);
     this.arena.f64(xPtr, x.length).set(x);
-    this.exports.attentionMatrix(block.record, xPtr, head, attnPtr);
+    this.exports.fieldMatrix(block.record, xPtr, head, attnPtr);
     return this.arena.f64(attnPtr, problem.n * problem.n).slice();
+  }
+
+  attentionJacobian(problem: FlatProblem, layer: number, x: Float64Array): Float64Array {
+    const block = this.begin(problem);
+    const m = x.length;
+    const xPtr = this.arena.alloc(8 * m);
+    const outPtr = this.arena.alloc(8 * m * m);
+    const scratch = this.arena.alloc(this.exports.jacobianScratchBytes(problem.n, problem.d, widestHead(problem)));
+    this.arena.commit('the Jacobian');
+    writeProblem(this.arena, block, problem, problem.layers[layer]);
+    this.arena.f64(xPtr, m).set(x);
+    this.exports.attentionJacobian(block.record, xPtr, outPtr, scratch);
+    return this.arena.f64(outPtr, m * m).slice();
+  }
+
+  linearize(problem: FlatProblem, layer: number, x: Float64Array): Linearization {
+    const block = this.begin(problem);
+    const m = x.length;
+    const arena = this.arena;
+    const exports = this.exports;
+    const xPtr = arena.alloc(8 * m);
+    const inPtr = arena.alloc(8 * m);
+    const outPtr = arena.alloc(8 * m);
+    const scratch = arena.alloc(exports.jacobianScratchBytes(problem.n, problem.d, widestHead(problem)));
+    arena.commit('Jacobian-vector products');
+    writeProblem(arena, block, problem, problem.layers[layer]);
+    arena.f64(xPtr, m).set(x);
+    // Valid until the engine's next operation lays out its arena again.
+    const product = (kernel: typeof exports.attentionJvp, v: Float64Array): Float64Array => {
+      arena.f64(inPtr, m).set(v);
+      kernel(block.record, xPtr, inPtr, outPtr, scratch);
+      return arena.f64(outPtr, m).slice();
+    };
+    return { jvp: (v) => product(exports.attentionJvp, v), vjp: (u) => product(exports.attentionVjp, u) };
   }
 
   integrate(
@@ -122,7 +158,7 @@ export class WasmBackend implements Backend {
       attentionMatrix(layer: number, x: Float64Array, head: number): Float64Array {
         writeProblem(arena, block, problem, problem.layers[layer]);
         arena.f64(xPtr, m).set(x);
-        exports.attentionMatrix(block.record, xPtr, head, attnPtr);
+        exports.fieldMatrix(block.record, xPtr, head, attnPtr);
         return arena.f64(attnPtr, problem.n * problem.n).slice();
       },
     };

@@ -12,10 +12,12 @@ export interface ProblemBlock {
   readonly slots: number;
   readonly weights: number;
   readonly scratch: number;
+  /** Scratch of Sinkhorn attention (0 when the problem uses the row softmax). */
+  readonly sinkhornScratch: number;
 }
 
 /** Reserves a problem block big enough for every layer of the problem. */
-export function allocProblem(arena: Arena, problem: FlatProblem, scratchBytes: number): ProblemBlock {
+export function allocProblem(arena: Arena, problem: FlatProblem, scratchBytes: number, sinkhornScratchBytes = 0): ProblemBlock {
   const heads = Math.max(...problem.layers.map((l) => l.heads.length));
   const slots = ABI.PROBLEM_HEAD0 + ABI.HEAD_STRIDE * heads;
   // Each matrix is 16-byte aligned: at most 8 bytes of padding per matrix.
@@ -24,7 +26,13 @@ export function allocProblem(arena: Arena, problem: FlatProblem, scratchBytes: n
       l.heads.reduce((s, h) => s + 8 * ((h.query?.length ?? 0) + (h.key?.length ?? 0) + (h.value?.length ?? 0) + 3), 0),
     ),
   );
-  return { record: arena.alloc(8 * slots), slots, weights: arena.alloc(weightBytes), scratch: arena.alloc(scratchBytes) };
+  return {
+    record: arena.alloc(8 * slots),
+    slots,
+    weights: arena.alloc(weightBytes),
+    scratch: arena.alloc(scratchBytes),
+    sinkhornScratch: problem.sinkhorn ? arena.alloc(sinkhornScratchBytes) : 0,
+  };
 }
 
 /** The widest d_k of any head: what the attention scratch is sized for. */
@@ -41,6 +49,10 @@ export function writeProblem(arena: Arena, block: ProblemBlock, problem: FlatPro
   rec[ABI.PROBLEM_BETA] = layer.beta;
   rec[ABI.PROBLEM_GEOMETRY] = problem.geometry === 'sphere' ? ABI.GEOMETRY_SPHERE : ABI.GEOMETRY_EUCLIDEAN;
   rec[ABI.PROBLEM_SCRATCH] = block.scratch;
+  rec[ABI.PROBLEM_ATTENTION] = problem.sinkhorn ? ABI.ATTENTION_SINKHORN : ABI.ATTENTION_SOFTMAX;
+  rec[ABI.PROBLEM_SINKHORN_ITERATIONS] = problem.sinkhorn?.iterations ?? 0;
+  rec[ABI.PROBLEM_SINKHORN_TOLERANCE] = problem.sinkhorn?.tolerance ?? 0;
+  rec[ABI.PROBLEM_SINKHORN_SCRATCH] = block.sinkhornScratch;
   let next = block.weights;
   const put = (m: Float64Array | null): number => {
     if (m === null) return 0;
