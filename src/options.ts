@@ -60,7 +60,7 @@ export interface SolvePlan {
 }
 
 /** Levenshtein distance, for did-you-mean hints. */
-function distance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0];
@@ -78,8 +78,8 @@ function distance(a: string, b: string): number {
 export function rejectUnknownKeys(options: object, known: readonly string[], path: string): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const best = [...known].sort((a, b) => distance(key, a) - distance(key, b))[0];
-    const hint = best !== undefined && distance(key, best) <= 2 ? ` (did you mean '${best}'?)` : '';
+    const best = [...known].sort((a, b) => editDistance(key, a) - editDistance(key, b))[0];
+    const hint = best !== undefined && editDistance(key, best) <= 2 ? ` (did you mean '${best}'?)` : '';
     throw new AttnflowError('invalid_option', path ? `${path}.${key}` : key, `is not an option${hint}`);
   }
 }

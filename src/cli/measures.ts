@@ -1,30 +1,6 @@
-// Measures the CLI reports and plots, computed from the saved states. Small
-// local functions (the analysis module of the mathematics issue may replace them).
-
-/**
- * Clusters: connected components of the graph joining tokens closer than
- * `tolerance` (Euclidean distance), i.e. single-linkage clustering cut at tolerance.
- */
-export function clusterCount(x: Float64Array, n: number, d: number, tolerance: number): number {
-  const parent = Array.from({ length: n }, (_, i) => i);
-  const find = (i: number): number => {
-    while (parent[i] !== i) {
-      parent[i] = parent[parent[i]];
-      i = parent[i];
-    }
-    return i;
-  };
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += (x[i * d + k] - x[j * d + k]) ** 2;
-      if (Math.sqrt(s) < tolerance) parent[find(i)] = find(j);
-    }
-  }
-  let count = 0;
-  for (let i = 0; i < n; i++) if (find(i) === i) count++;
-  return count;
-}
+// Measures the CLI reports and plots that src/analysis/measures.ts does not
+// have: the energy as a logarithm (it overflows in the 1-D model) and the
+// corridor exits at save times.
 
 /**
  * ln E_beta(X), with E_beta = 1 / (2 beta N^2) sum_ij exp(beta <x_i, x_j>),

@@ -4,12 +4,13 @@
 // drawn between them and the results do not depend on where they are shown
 // (each piece starts dopri5 with a fresh first-step estimate, HNW II.4).
 
+import { clusterCount } from '../analysis/measures.js';
 import type { Engine } from '../core.js';
 import { corridorHalfWidth } from '../corridor.js';
 import { AttnflowError } from '../errors.js';
 import { randomMatrix, seededRandom } from '../random.js';
 import type { BackendName, Head, SolveStats, SolveStatus } from '../types.js';
-import { type CorridorExit, clusterCount, corridorExits, logEnergy } from './measures.js';
+import { type CorridorExit, corridorExits, logEnergy } from './measures.js';
 import { PRESETS } from './presets.js';
 import type { RunConfig } from './schema.js';
 
@@ -173,7 +174,7 @@ export function executeRun(engine: Engine, plan: RunPlan, progress: (fraction: n
   }
   const milliseconds = performance.now() - started;
   const t = Float64Array.from(times);
-  const clusters = states.map((x) => clusterCount(x, n, d, plan.clusterTolerance));
+  const clusters = states.map((x) => clusterCount({ data: x, n, d }, { distance: plan.clusterTolerance }));
   const energy = states.map((x) => logEnergy(x, n, d, plan.beta));
   const corridor = d === 1 ? { v0: corridorHalfWidth(n), exits: corridorExits(t, states, corridorHalfWidth(n)) } : undefined;
   const wanted = config.saveAttention ? times : plan.heatmapTimes;

@@ -4,6 +4,7 @@
 // flag: `maxSteps` is `--max-steps`.
 
 import { AttnflowError } from '../errors.js';
+import { editDistance } from '../options.js';
 
 /** The subset of JSON Schema (draft 2020-12) that the config uses and validateConfig checks. */
 export interface Schema {
@@ -114,27 +115,12 @@ export interface RunConfig {
   formats?: (typeof FORMATS)[number][];
 }
 
-/** Levenshtein distance, for did-you-mean hints. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = row[j];
-      row[j] = next;
-    }
-  }
-  return row[b.length];
-}
-
 /** ' (did you mean "x"?)' for the closest of `known`, or ''. */
 export function didYouMean(key: string, known: readonly string[]): string {
   let best = '';
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const k of known) {
-    const d = distance(key.toLowerCase(), k.toLowerCase());
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
     if (d < bestDistance) {
       best = k;
       bestDistance = d;

@@ -8,7 +8,7 @@ import { createEngine } from '../engine.js';
 import { randomMatrix, seededRandom } from '../random.js';
 import type { Head } from '../types.js';
 import type { ReportSection } from './section.js';
-import { lineChart } from './svg-lines.js';
+import { svgChart } from './svg-chart.js';
 
 const SCALES = [1, 2, 4, 8, 16, 32, 64, 128];
 const GRID = 20000;
@@ -102,16 +102,15 @@ export async function lipschitzSection(): Promise<ReportSection> {
       figures: [
         {
           name: 'lipschitz-growth.svg',
-          svg: lineChart({
+          svg: svgChart({
             title: 'Local Lipschitz constant ||J(cX)||_2 (N = 8, D = 2)',
             xLabel: 'scale c',
             yLabel: '||J||_2',
-            logX: true,
-            logY: true,
+            xScale: 'log',
+            yScale: 'log',
             series: cases.map((k) => ({
               name: k.name.split(',')[0] + (k.name.includes('H = 2') ? ', H = 2' : ''),
-              x: SCALES,
-              y: [...k.growth.lipschitz],
+              points: SCALES.map((c, i) => [c, k.growth.lipschitz[i]] as const),
             })),
           }),
         },

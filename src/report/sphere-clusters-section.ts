@@ -7,7 +7,7 @@ import { clusterCount, interactionEnergy } from '../analysis/measures.js';
 import { createEngine } from '../engine.js';
 import { normal, seededRandom } from '../random.js';
 import type { ReportSection } from './section.js';
-import { lineChart } from './svg-lines.js';
+import { svgChart } from './svg-chart.js';
 
 const N = 32;
 const T = 30;
@@ -77,23 +77,22 @@ export async function sphereClustersSection(): Promise<ReportSection> {
     figures: [
       {
         name: 'sphere-clusters.svg',
-        svg: lineChart({
+        svg: svgChart({
           title: `Clusters (cosine >= ${INNER_PRODUCT}), N = ${N}`,
           xLabel: 't',
           yLabel: 'clusters',
-          series: runs.map((r) => ({ name: label(r), x: r.t, y: r.clusters })),
+          series: runs.map((r) => ({ name: label(r), points: r.clusters.map((c, k) => [r.t[k], c] as const) })),
         }),
       },
       {
         name: 'sphere-energy.svg',
-        svg: lineChart({
+        svg: svgChart({
           title: 'Interaction energy E_beta / its maximum e^beta / (2 beta)',
           xLabel: 't',
           yLabel: 'E_beta(t) / max',
           series: runs.map((r) => ({
             name: label(r),
-            x: r.t,
-            y: r.energy.map((e) => e / (Math.exp(r.beta) / (2 * r.beta))),
+            points: r.energy.map((e, k) => [r.t[k], e / (Math.exp(r.beta) / (2 * r.beta))] as const),
           })),
         }),
       },
