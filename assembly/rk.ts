@@ -30,6 +30,8 @@ const FAC_MAX: f64 = 10.0; // ... and grows at most 10x per step
 const PI_BETA: f64 = 0.04; // weight of the previous error (Gustafsson's PI control)
 /** Steps shorter than this fraction of the time scale are reported as 'dt_min'. */
 const DT_MIN_RELATIVE: f64 = 1e-14;
+/** The smallest step anywhere, so that a solve near t = 0 cannot shrink its step to nothing. */
+const DT_MIN_ABSOLUTE: f64 = 1e-300;
 /** A step this close (relative) to a stop point is stretched to land on it. */
 const SNAP_RELATIVE: f64 = 1e-10;
 
@@ -247,7 +249,8 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
         h = hStep / Math.min(1 / FAC_MIN, fac11 / SAFETY);
         rejected++;
         lastRejected = true;
-        if (h < DT_MIN_RELATIVE * Math.max(Math.abs(t), Math.abs(tEnd))) {
+        // Below 1e-14 |t| a step barely moves t in float64 (cf. SciPy's min_step, 10 ulp of t).
+        if (h < Math.max(DT_MIN_RELATIVE * Math.abs(t), DT_MIN_ABSOLUTE)) {
           status = finiteStep ? STATUS_DT_MIN : STATUS_NON_FINITE;
         }
         continue;

@@ -119,7 +119,7 @@ export function solveOn(backend: Backend, options: SolveOptions): Solution {
     success: `reached t1 = ${t1} in ${steps} steps`,
     max_steps: `stopped at t = ${tReached}: maxSteps = ${plan.maxSteps} attempted steps used up before t1 = ${t1}`,
     non_finite: `stopped at t = ${tReached}: the attention field became non-finite (Inf or NaN) past this time; the largest |x| was ${largestMagnitude(finalTokens).toExponential(3)}, products x_i x_j overflow near 1.3e154`,
-    dt_min: `stopped at t = ${tReached}: the step size fell below 1e-14 of the time scale`,
+    dt_min: `stopped at t = ${tReached}: the step size fell below 1e-14 |t|, too small to move t in float64`,
     event: `stopped at t = ${tReached}: terminal event events[${last?.event}] (${last?.kind}${last && last.tokens.length > 0 ? `, tokens ${last.tokens.join(', ')}` : ''})`,
   } as const;
   return {

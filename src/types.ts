@@ -12,7 +12,7 @@ export type MethodName = 'dopri5' | 'rk4' | 'heun' | 'euler';
  * - 'success': t1 reached.
  * - 'max_steps': maxSteps attempted steps were used up.
  * - 'non_finite': the field produced Inf or NaN (e.g. x_i x_j overflowing in the 1-D model near t ~ 350).
- * - 'dt_min': the adaptive step fell below 1e-14 times the time scale.
+ * - 'dt_min': a rejected step left the adaptive step below 1e-14 |t|, where t + dt barely moves t.
  * - 'event': a terminal event fired; the solve stopped at its time.
  */
 export type SolveStatus = 'success' | 'max_steps' | 'non_finite' | 'dt_min' | 'event';

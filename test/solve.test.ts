@@ -171,3 +171,47 @@ describe('the default engine', () => {
     await expect(init({ backend: 'gpu' as never })).rejects.toThrow(/backend/);
   });
 });
+
+describe.each(BACKEND_NAMES)('the dt_min status on %s', (backend) => {
+  it('stops with dt_min when accuracy needs steps below 1e-14 |t|, keeping the last accepted state', async () => {
+    // A token rotating on the circle at angular speed omega = 1e4 (V = omega J, skew), started at
+    // t0 = 1e12 (a late segment): dopri5 needs steps near 1e-6, far below 1e-14 t0 = 0.01.
+    const { WasmBackend } = await import('../src/wasm/backend.js');
+    const { wasmModule } = await import('../src/wasm/load.js');
+    const { createReferenceBackend } = await import('../src/reference/integrate.js');
+    const { planSolve } = await import('../src/options.js');
+    const omega = 1e4;
+    const plan = planSolve({
+      tokens: [[1, 0]],
+      heads: [
+        {
+          value: [
+            [0, omega],
+            [-omega, 0],
+          ],
+        },
+      ],
+      geometry: 'sphere',
+      t1: 1,
+    });
+    const impl = backend === 'js' ? createReferenceBackend() : new WasmBackend(await wasmModule(backend), backend);
+    const integration = impl.integrate(plan.problem, plan.method, plan.y0, 1, false, null);
+    const t0 = 1e12;
+    const r = integration.runSegment(0, {
+      t0,
+      t1: t0 + 1,
+      dt: 0,
+      rtol: 1e-8,
+      atol: 1e-10,
+      maxSteps: 10000,
+      facold: 0,
+      saveTimes: Float64Array.of(t0 + 1),
+      resume: false,
+      stepLimit: 0,
+    });
+    expect(r.status).toBe(3); // STATUS_NAMES[3] = 'dt_min'
+    expect(r.tReached).toBeGreaterThanOrEqual(t0);
+    const y = integration.state();
+    expect(Math.hypot(y[0], y[1])).toBeCloseTo(1, 12);
+  });
+});

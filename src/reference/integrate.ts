@@ -4,7 +4,7 @@
 
 import type { Backend, BackendEvents, Integration, LocatedEvent, SegmentControl, SegmentResult } from '../backend.js';
 import type { FlatProblem } from '../problem.js';
-import { DT_MIN_RELATIVE, FAC_MAX, FAC_MIN, PI_BETA, SAFETY, SNAP_RELATIVE } from '../solvers/control.js';
+import { DT_MIN_ABSOLUTE, DT_MIN_RELATIVE, FAC_MAX, FAC_MIN, PI_BETA, SAFETY, SNAP_RELATIVE } from '../solvers/control.js';
 import type { NumericTableau } from '../solvers/tableau.js';
 import { evaluateEvents, locateEvents } from './events.js';
 import { referenceField, referenceFieldMatrix } from './field.js';
@@ -214,7 +214,7 @@ class ReferenceIntegration implements Integration {
           h = hStep / Math.min(1 / FAC_MIN, fac11 / SAFETY);
           rejected++;
           lastRejected = true;
-          if (h < DT_MIN_RELATIVE * Math.max(Math.abs(t), Math.abs(c.t1))) status = finiteStep ? DT_MIN : NON_FINITE;
+          if (h < Math.max(DT_MIN_RELATIVE * Math.abs(t), DT_MIN_ABSOLUTE)) status = finiteStep ? DT_MIN : NON_FINITE;
           continue;
         }
         const fac = Math.max(1 / FAC_MAX, Math.min(1 / FAC_MIN, fac11 / facold ** PI_BETA / SAFETY));
