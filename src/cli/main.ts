@@ -144,7 +144,10 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`attnflow: ${error.message}`);
     process.exitCode = 2;
   } else {
-    console.error(error);
+    // Anything else is a bug of ours: still one line, the stack only on request.
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`attnflow: internal error: ${message.split('\n')[0]} (set ATTNFLOW_DEBUG=1 for the stack)`);
+    if (process.env.ATTNFLOW_DEBUG) console.error(error);
     process.exitCode = 1;
   }
 });

@@ -3,6 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { foldOutput } from '../../src/layer.js';
 import type { Head } from '../../src/types.js';
 import { BACKEND_NAMES, engineFor, relativeError } from '../helpers.js';
 
@@ -141,6 +142,41 @@ describe('properties of the flow', () => {
         }
       }),
       { numRuns: 20 },
+    );
+  });
+});
+
+describe('the residual layer as an Euler step', () => {
+  it.each(BACKEND_NAMES)('an Euler step with dt = 1 on the folded values equals X + layer(X) (%s)', async (backend) => {
+    const engine = await engineFor(backend);
+    const entry = fc.integer({ min: -2e6, max: 2e6 }).map((v) => v / 1e6);
+    const matrix = (rows: number, cols: number) =>
+      fc.array(fc.array(entry, { minLength: cols, maxLength: cols }), { minLength: rows, maxLength: rows });
+    const layerProblem = fc
+      .record({
+        n: fc.integer({ min: 1, max: 9 }),
+        d: fc.integer({ min: 1, max: 4 }),
+        h: fc.integer({ min: 1, max: 3 }),
+        dv: fc.integer({ min: 1, max: 3 }),
+      })
+      .chain(({ n, d, h, dv }) =>
+        fc.record({
+          tokens: matrix(n, d),
+          heads: fc.array(fc.record({ query: matrix(d, dv), key: matrix(d, dv), value: matrix(d, dv) }), {
+            minLength: h,
+            maxLength: h,
+          }),
+          output: matrix(h * dv, d),
+        }),
+      );
+    fc.assert(
+      fc.property(layerProblem, ({ tokens, heads, output }) => {
+        const phi = engine.layer({ tokens, heads, output });
+        const step = engine.solve({ tokens, heads: foldOutput(heads, output), t1: 1, method: 'euler', dt: 1 });
+        const residual = Float64Array.from(tokens.flat(), (x, l) => x + phi[l]);
+        expect(relativeError(step.tokens[0], residual)).toBeLessThan(1e-12);
+      }),
+      { numRuns: 30 },
     );
   });
 });
