@@ -3,9 +3,10 @@
 // nothing; TypeScript owns linear memory from heapBase() on.
 
 export * from './abi';
-export { attentionRhs, attentionMatrix, attentionScratchBytes } from './attention';
+export { attentionRhs, attentionRhsRows, attentionMatrix, attentionScratchBytes } from './attention';
 export { rkSolve } from './rk';
 export { expArray } from './exp';
+export { expArrayF32 } from './f32/exp';
 
 /** First byte of linear memory free for the caller (after static data). */
 export function heapBase(): usize {

@@ -6,20 +6,29 @@
 export interface KernelFunctions {
   heapBase(): number;
   attentionRhs(problem: number, x: number, out: number): void;
+  /**
+   * Rows [rowStart, rowEnd) of the field into the same rows of out (other rows untouched), with its own
+   * scratch block of attentionScratchBytes(n, d, widest dk) bytes: what each worker thread calls.
+   */
+  attentionRhsRows(problem: number, x: number, out: number, rowStart: number, rowEnd: number, scratch: number): void;
   attentionMatrix(problem: number, x: number, head: number, attn: number): void;
   attentionScratchBytes(n: number, d: number, dk: number): number;
   rkSolve(problem: number, method: number, control: number): number;
   expArray(x: number, out: number, count: number): void;
+  /** The float32 softmax exp over `count` float32 numbers (for tests). */
+  expArrayF32(x: number, out: number, count: number): void;
 }
 
 /** Arity of each exported function; the type makes its keys those of KernelFunctions. */
 export const KERNEL_FUNCTION_ARITY = {
   heapBase: 0,
   attentionRhs: 3,
+  attentionRhsRows: 6,
   attentionMatrix: 4,
   attentionScratchBytes: 3,
   rkSolve: 3,
   expArray: 3,
+  expArrayF32: 3,
 } as const satisfies Record<keyof KernelFunctions, number>;
 
 /** Slot numbers of the float64 records, and status codes (assembly/abi.ts). */
@@ -30,6 +39,8 @@ export const ABI = {
   PROBLEM_BETA: 3,
   PROBLEM_GEOMETRY: 4,
   PROBLEM_SCRATCH: 5,
+  PROBLEM_CAUSAL: 6,
+  PROBLEM_PRECISION: 10,
   PROBLEM_HEAD0: 16,
   HEAD_STRIDE: 4,
   HEAD_DK: 0,
@@ -68,6 +79,8 @@ export const ABI = {
   STATUS_DT_MIN: 3,
   GEOMETRY_EUCLIDEAN: 0,
   GEOMETRY_SPHERE: 1,
+  PRECISION_FLOAT64: 0,
+  PRECISION_FLOAT32: 1,
 } as const;
 
 /** An instance's exports as TypeScript sees them. */
