@@ -73,6 +73,31 @@ function packValuesTransposed(x: usize, n: i32, d: i32): void {
   }
 }
 
+/**
+ * values[c][j][0..3] = x_j[4c..4c+3] for the full blocks of 4 coordinates
+ * (D >= SMALL_D): the weighted sum then streams each block contiguously
+ * instead of striding through X. The D % 4 coordinates left over are read
+ * from X itself.
+ */
+function packValuesBlocked(x: usize, n: i32, d: i32): void {
+  const npad = paddedKeys(n);
+  const blocks = d >> 2;
+  for (let c = 0; c < blocks; c++) {
+    let dst = valuesPtr + (<usize>(c * npad) << 5);
+    let src = x + (<usize>(c << 2) << 3);
+    for (let j = 0; j < n; j++) {
+      if (ASC_FEATURE_SIMD) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+      } else {
+        for (let l = 0; l < 4; l++) store<f64>(dst + (<usize>l << 3), load<f64>(src + (<usize>l << 3)));
+      }
+      dst += 32;
+      src += <usize>d << 3;
+    }
+  }
+}
+
 /** q = beta * x_i Q (or beta * x_i when Q is the identity). */
 function queryRow(xi: usize, d: i32, dk: i32, query: usize, beta: f64, q: usize): void {
   if (query != 0) {
@@ -180,7 +205,7 @@ function expShifted(s: usize, n: i32, m: f64): f64 {
  * z_r += sum_{j < count} w_r[j] x_{j0 + j} for the ROW_BLOCK rows r (z rows
  * of d numbers; weight rows `stride` bytes apart), reading X row-major.
  */
-function weightedBlock(x: usize, d: i32, j0: i32, count: i32, w: usize, stride: usize, z: usize): void {
+function weightedBlock(x: usize, d: i32, npad: i32, j0: i32, count: i32, w: usize, stride: usize, z: usize): void {
   const rowBytes = <usize>d << 3;
   const x0 = x + <usize>j0 * rowBytes;
   let c = 0;
@@ -188,7 +213,7 @@ function weightedBlock(x: usize, d: i32, j0: i32, count: i32, w: usize, stride: 
     for (; c + 4 <= d; c += 4) {
       let a0 = f64x2.splat(0), a1 = f64x2.splat(0), b0 = f64x2.splat(0), b1 = f64x2.splat(0);
       let c0 = f64x2.splat(0), c1 = f64x2.splat(0), e0 = f64x2.splat(0), e1 = f64x2.splat(0);
-      let xp = x0 + (<usize>c << 3);
+      let xp = valuesPtr + (<usize>((c >> 2) * npad + j0) << 5);
       let wp = w;
       for (let j = 0; j < count; j++) {
         const v0 = v128.load(xp, 0), v1 = v128.load(xp, 16);
@@ -204,7 +229,7 @@ function weightedBlock(x: usize, d: i32, j0: i32, count: i32, w: usize, stride: 
         p = v128.load64_splat(wp + 3 * stride);
         e0 = madd(p, v0, e0);
         e1 = madd(p, v1, e1);
-        xp += rowBytes;
+        xp += 32;
         wp += 8;
       }
       let o = z + (<usize>c << 3);
@@ -331,7 +356,10 @@ function headRows(
   const npad = paddedKeys(n);
   const small = d < SMALL_D;
   packKeys(x, n, d, dk, key);
-  if (small && out != 0) packValuesTransposed(x, n, d);
+  if (out != 0) {
+    if (small) packValuesTransposed(x, n, d);
+    else if (ASC_FEATURE_SIMD) packValuesBlocked(x, n, d);
+  }
   const tile = attn != 0 ? npad : tileKeys(n, d, dk);
   const stride = <usize>npad << 3;
   const qBytes = <usize>dk << 3;
@@ -387,7 +415,7 @@ function headRows(
         if (out == 0) continue;
         const z = sumsPtr + <usize>g * rowBytes;
         if (small) weightedBlockSmall(d, npad, t0, len, scoresPtr, stride, z);
-        else weightedBlock(x, d, t0, min(t0 + len, n) - t0, scoresPtr, stride, z);
+        else weightedBlock(x, d, npad, t0, min(t0 + len, n) - t0, scoresPtr, stride, z);
       }
     }
     if (out == 0) continue;

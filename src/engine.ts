@@ -8,19 +8,27 @@ import { createReferenceBackend } from './reference/integrate.js';
 import { solveOn } from './solve.js';
 import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
 import { WasmBackend } from './wasm/backend.js';
-import { hasSimd, hasWebAssembly } from './wasm/detect.js';
+import { hasRelaxedSimd, hasSimd, hasWebAssembly } from './wasm/detect.js';
 import { wasmModule } from './wasm/load.js';
 
-export const BACKENDS: readonly BackendName[] = ['simd', 'scalar', 'js'];
+export const BACKENDS: readonly BackendName[] = ['relaxed', 'simd', 'scalar', 'js'];
 
 /** Options of init() and createEngine(). */
 export interface InitOptions {
-  /** Force a backend; default: 'simd' where SIMD validates, else 'scalar', else 'js'. */
+  /**
+   * Force a backend; default: 'relaxed' where relaxed SIMD validates, else 'simd' where SIMD validates, else
+   * 'scalar', else 'js'. 'relaxed' uses fused multiply-adds whose rounding may differ between machines, so
+   * its results are not bitwise reproducible across machines: pass `backend: 'simd'` for that.
+   */
   readonly backend?: BackendName;
 }
 
-/** The backend init() picks on this runtime: SIMD if WebAssembly.validate accepts a v128 probe. */
+/**
+ * The backend init() picks on this runtime: 'relaxed' if WebAssembly.validate accepts a relaxed-SIMD probe
+ * (f64x2.relaxed_madd), else 'simd' if it accepts a v128 probe, else 'scalar', else 'js'.
+ */
 export function detectBackend(): BackendName {
+  if (hasRelaxedSimd()) return 'relaxed';
   if (hasSimd()) return 'simd';
   if (hasWebAssembly()) return 'scalar';
   return 'js';
@@ -37,7 +45,7 @@ export class Engine {
     return this.backendImpl;
   }
 
-  /** 'simd', 'scalar' or 'js'. */
+  /** 'relaxed', 'simd', 'scalar' or 'js'. */
   get backend(): BackendName {
     return this.backendImpl.name;
   }
@@ -87,6 +95,13 @@ export async function createEngine(options: InitOptions = {}): Promise<Engine> {
       'backend_unavailable',
       'backend',
       "'simd' needs WebAssembly SIMD, which this runtime does not validate; use 'scalar'",
+    );
+  }
+  if (name === 'relaxed' && !hasRelaxedSimd()) {
+    throw new AttnflowError(
+      'backend_unavailable',
+      'backend',
+      "'relaxed' needs WebAssembly relaxed SIMD, which this runtime does not validate (Node 20 needs --experimental-wasm-relaxed-simd); use 'simd'",
     );
   }
   return new Engine(new WasmBackend(await wasmModule(name), name));

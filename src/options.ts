@@ -6,10 +6,12 @@ import {
   type FlatLayer,
   type FlatProblem,
   finite,
+  flag,
   flattenHeads,
   flattenTokens,
   GEOMETRIES,
   oneOf,
+  PRECISIONS,
   positive,
   positiveInteger,
 } from './problem.js';
@@ -24,6 +26,8 @@ const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
   'layers',
   'beta',
   'geometry',
+  'causal',
+  'precision',
   't1',
   'saveAt',
   'method',
@@ -81,6 +85,8 @@ export function planSolve(options: SolveOptions): SolvePlan {
     throw new AttnflowError('invalid_option', '', 'solve() takes an options object');
   rejectUnknownKeys(options, SOLVE_KEYS, '');
   const geometry = oneOf(options.geometry ?? 'euclidean', GEOMETRIES, 'geometry');
+  const causal = flag(options.causal, 'causal');
+  const precision = oneOf(options.precision ?? 'float64', PRECISIONS, 'precision');
   const methodName: MethodName = oneOf(options.method ?? 'dopri5', METHOD_NAMES, 'method');
   const method = numericTableau(METHODS[methodName]);
   if (options.t1 === undefined) throw new AttnflowError('invalid_option', 't1', 'is required (the end time; t0 = 0)');
@@ -149,7 +155,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
   }
 
   return {
-    problem: { n, d, geometry, layers },
+    problem: { n, d, geometry, layers, causal, precision },
     y0,
     method,
     t1,

@@ -2,7 +2,7 @@
 // Float64Arrays the kernels read. Everything here runs before any work starts.
 
 import { AttnflowError } from './errors.js';
-import type { FieldOptions, Geometry, Head, Matrix, Tokens } from './types.js';
+import type { FieldOptions, Geometry, Head, Matrix, Precision, Tokens } from './types.js';
 
 /** A head with row-major weights; null stands for an identity (its multiply is skipped). */
 export interface FlatHead {
@@ -24,9 +24,20 @@ export interface FlatProblem {
   readonly d: number;
   readonly geometry: Geometry;
   readonly layers: readonly FlatLayer[];
+  /** Token i attends to j <= i only. */
+  readonly causal: boolean;
+  readonly precision: Precision;
 }
 
 const GEOMETRIES: readonly Geometry[] = ['euclidean', 'sphere'];
+export const PRECISIONS: readonly Precision[] = ['float64', 'float32'];
+
+/** A boolean option, default false. */
+export function flag(v: unknown, path: string): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new AttnflowError('invalid_option', path, `must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
 
 /** Checks and copies tokens into a row-major Float64Array (normalized rows on the sphere). */
 export function flattenTokens(tokens: Tokens, geometry: Geometry): { data: Float64Array; n: number; d: number } {
@@ -182,10 +193,12 @@ export function oneOf<T extends string>(v: unknown, allowed: readonly T[], path:
 export function fieldProblem(options: FieldOptions): { problem: FlatProblem; x: Float64Array } {
   if (options === null || typeof options !== 'object') throw new AttnflowError('invalid_option', '', 'options must be an object');
   const geometry = oneOf(options.geometry ?? 'euclidean', GEOMETRIES, 'geometry');
+  const causal = flag(options.causal, 'causal');
+  const precision = oneOf(options.precision ?? 'float64', PRECISIONS, 'precision');
   const beta = options.beta === undefined ? undefined : finite(options.beta, 'beta');
   const { data, n, d } = flattenTokens(options.tokens, geometry);
   const layer = flattenHeads(options.heads, d, beta, 'heads');
-  return { problem: { n, d, geometry, layers: [layer] }, x: data };
+  return { problem: { n, d, geometry, layers: [layer], causal, precision }, x: data };
 }
 
 export { GEOMETRIES };

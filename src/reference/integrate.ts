@@ -64,14 +64,14 @@ class ReferenceIntegration implements Integration {
   }
 
   attentionMatrix(layer: number, x: Float64Array, head: number): Float64Array {
-    return referenceAttentionMatrix(x, this.problem.n, this.problem.d, this.problem.layers[layer], head);
+    return referenceAttentionMatrix(x, this.problem.n, this.problem.d, this.problem.layers[layer], head, this.problem.causal);
   }
 
   runSegment(layerIndex: number, c: SegmentControl): SegmentResult {
     const { n, d, geometry } = this.problem;
     const layer = this.problem.layers[layerIndex];
     const sphere = geometry === 'sphere';
-    const f = (x: Float64Array) => referenceAttentionRhs(x, n, d, layer, sphere);
+    const f = (x: Float64Array) => referenceAttentionRhs(x, n, d, layer, sphere, this.problem.causal);
     const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder } = this.method;
     const expo = 1 / (errorOrder + 1) - 0.75 * PI_BETA;
     const saves: Float64Array[] = [];
@@ -196,8 +196,8 @@ export function createReferenceBackend(): Backend {
   return {
     name: 'js',
     memoryBytes: 0,
-    attentionRhs: (p, layer, x) => referenceAttentionRhs(x, p.n, p.d, p.layers[layer], p.geometry === 'sphere'),
-    attentionMatrix: (p, layer, x, head) => referenceAttentionMatrix(x, p.n, p.d, p.layers[layer], head),
+    attentionRhs: (p, layer, x) => referenceAttentionRhs(x, p.n, p.d, p.layers[layer], p.geometry === 'sphere', p.causal),
+    attentionMatrix: (p, layer, x, head) => referenceAttentionMatrix(x, p.n, p.d, p.layers[layer], head, p.causal),
     integrate: (p, method, y0) => new ReferenceIntegration(p, method, y0),
     dispose: () => {},
   };
