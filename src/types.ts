@@ -75,8 +75,8 @@ export interface SolveOptions {
   /** Causal (decoder) mask: token i attends only to tokens j <= i. Default false. */
   readonly causal?: boolean;
   /**
-   * Default 'float64'; 'float32' evaluates the field in float32 (see Precision). Its rounding (about 1e-6
-   * relative) is noise to the step controller: use rtol of 1e-5 or more with it.
+   * Default 'float64'; 'float32' evaluates the field in float32 (see Precision). The result is good to about
+   * 1e-6 relative whatever rtol; below rtol ~ 1e-6 the rounding is noise that may cost extra steps.
    */
   readonly precision?: Precision;
   /** End time (t0 = 0). */
