@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { fieldProblem } from '../src/problem.js';
+import { Arena } from '../src/wasm/arena.js';
 import { WasmBackend } from '../src/wasm/backend.js';
 import { wasmModule } from '../src/wasm/load.js';
 import { allocProblem, widestHead, writeProblem } from '../src/wasm/records.js';
@@ -116,7 +117,7 @@ async function rowRanges(backend: 'simd' | 'scalar', n: number, d: number, range
   const k = wasm.exports;
   // The arena is private: lay out our own blocks after heapBase, with a second scratch for the ranges.
   const scratchBytes = k.attentionScratchBytes(n, d, widestHead(problem));
-  const arena = new (await import('../src/wasm/arena.js')).Arena(k.memory, k.heapBase());
+  const arena = new Arena(k.memory, k.heapBase());
   const block = allocProblem(arena, problem, scratchBytes);
   const xPtr = arena.alloc(8 * x.length);
   const outPtr = arena.alloc(8 * x.length);
