@@ -11,10 +11,12 @@ export const PROBLEM_HEADS: i32 = 2; // number of heads H
 export const PROBLEM_BETA: i32 = 3; // inverse temperature
 export const PROBLEM_GEOMETRY: i32 = 4; // 0 euclidean, 1 sphere
 export const PROBLEM_SCRATCH: i32 = 5; // pointer to attentionScratchBytes(n, d, dk) bytes
+export const PROBLEM_CAUSAL: i32 = 6; // 1: token i attends only to j <= i (decoder mask)
 export const PROBLEM_ATTENTION: i32 = 7; // 0 softmax rows, 1 Sinkhorn (doubly stochastic)
 export const PROBLEM_SINKHORN_ITERATIONS: i32 = 8; // most row normalizations, >= 1
 export const PROBLEM_SINKHORN_TOLERANCE: i32 = 9; // stop when every column sum is within this of 1
 export const PROBLEM_SINKHORN_SCRATCH: i32 = 10; // pointer to sinkhornScratchBytes(n, d, dk) bytes
+export const PROBLEM_PRECISION: i32 = 11; // 0: float64, 1: float32 kernels (PRECISION_*)
 export const PROBLEM_HEAD0: i32 = 16; // first head's slots (6..15 are reserved for field options)
 export const HEAD_STRIDE: i32 = 4; // slots per head
 export const HEAD_DK: i32 = 0; // key/query width d_k
@@ -94,3 +96,5 @@ export const GEOMETRY_SPHERE: i32 = 1;
 
 export const ATTENTION_SOFTMAX: i32 = 0;
 export const ATTENTION_SINKHORN: i32 = 1;
+export const PRECISION_FLOAT64: i32 = 0;
+export const PRECISION_FLOAT32: i32 = 1;

@@ -1,79 +1,48 @@
 // The attention vector field, eq. (7) in row form:
 //   dX/dt = sum_h softmax_rows(beta (X Q_h)(X K_h)^T) X V_h,
-// computed row by row: no N x N matrix unless one is asked for, so the scratch
-// is O(N d_k + N + D) and is reused by every head.
+// computed without any N x N matrix (unless one is asked for): the scratch is
+// O(N (d_k + D)) and is reused by every head.
 //
-// Layout (FINDINGS.md): the keys k_j = x_j K are packed in panels of
-// KEY_PANEL, panel p holding keys 8p..8p+7 interleaved per coordinate, so the
-// score loop streams one panel contiguously and broadcasts q_i[k]. Two query
-// rows share each panel load (register blocking). Padded keys score 0 and are
-// never read past N.
+// Layout and blocking (FINDINGS.md):
+// - the keys k_j = x_j K are packed in panels of KEY_PANEL keys interleaved
+//   per coordinate, so the score loop streams one panel contiguously and
+//   broadcasts q_i[k] (v128.load64_splat);
+// - ROW_BLOCK = 4 query rows share every key load (register blocking), and
+//   4 rows share every x_j load in the weighted sum;
+// - keys are processed in tiles of about TILE_BUDGET numbers (keys + values)
+//   with an online softmax (Milakov & Gimelshein 2018, "Online normalizer
+//   calculation for softmax"; the flash-attention recurrence): for each row,
+//   m <- max(m, max_tile s), l <- l e^{m_old - m} + sum_tile e^{s - m},
+//   z <- z e^{m_old - m} + sum_tile e^{s - m} x_j. While a tile is hot in L2
+//   every row of a block of BLOCK_ROWS rows goes through it. When all keys fit
+//   in one tile this is the plain two-pass stable softmax;
+// - for D < 4 the weighted sum runs over j on a transposed copy of X.
+// Padded keys (N not a multiple of KEY_PANEL) and masked keys (causal) score
+// -infinity, so their weight is exactly 0.
+//
+// The float32 kernels (f32/attention.ts) follow the same plan; attentionRhs
+// dispatches on the problem's PROBLEM_PRECISION slot.
 
 import {
-  PROBLEM_N, PROBLEM_D, PROBLEM_HEADS, PROBLEM_BETA, PROBLEM_GEOMETRY,
-  PROBLEM_SCRATCH, PROBLEM_HEAD0, HEAD_STRIDE, HEAD_DK, HEAD_QUERY, HEAD_KEY,
-  HEAD_VALUE, GEOMETRY_SPHERE,
+  PROBLEM_N, PROBLEM_D, PROBLEM_HEADS, PROBLEM_BETA, PROBLEM_GEOMETRY, PROBLEM_CAUSAL, PROBLEM_PRECISION,
+  PROBLEM_SCRATCH, PROBLEM_HEAD0, HEAD_STRIDE, HEAD_DK, HEAD_QUERY, HEAD_KEY, HEAD_VALUE, GEOMETRY_SPHERE,
+  PRECISION_FLOAT32,
 } from './abi';
 import { slot, pointerSlot } from './records';
 import { expScalar, expVector } from './exp';
 import { rowTimesMatrix } from './linalg';
 import { projectOnTangent } from './geometry';
+import { madd } from './simd';
+import { headRowsF32 } from './f32/attention';
+import {
+  KEY_PANEL, ROW_BLOCK, BLOCK_ROWS, SMALL_D, paddedKeys, tileKeys, layoutScratch,
+  keysPtr, valuesPtr, queriesPtr, scoresPtr, sumsPtr, maxPtr, totalPtr, workPtr,
+} from './scratch';
 
-/** Keys per packed panel. */
-const KEY_PANEL: i32 = 8;
-
-// @ts-ignore: decorator
-@inline function paddedKeys(n: i32): i32 {
-  return ((n + KEY_PANEL - 1) / KEY_PANEL) * KEY_PANEL;
-}
-
-// @ts-ignore: decorator
-@inline function align16(bytes: f64): f64 {
-  return Math.ceil(bytes / 16) * 16;
-}
-
-/**
- * Bytes of scratch the kernels need for N tokens of dimension D and heads of
- * width at most dk: packed keys, two score rows, two query rows, two weighted
- * sums. Computed in float64 so that huge sizes report a huge need instead of
- * wrapping around.
- */
-export function attentionScratchBytes(n: i32, d: i32, dk: i32): f64 {
-  const npad = <f64>paddedKeys(n);
-  return align16(npad * <f64>dk * 8) + 2 * align16(npad * 8) + 2 * align16(<f64>dk * 8) +
-    2 * align16(<f64>d * 8) + 16;
-}
-
-// Scratch pointers, set by layoutScratch for each head. Plain globals: the
-// module allocates nothing, the caller owns all memory.
-let keysPtr: usize = 0;
-let scoresAPtr: usize = 0;
-let scoresBPtr: usize = 0;
-let queryAPtr: usize = 0;
-let queryBPtr: usize = 0;
-let sumAPtr: usize = 0;
-let sumBPtr: usize = 0;
-
-function layoutScratch(base: usize, n: i32, d: i32, dk: i32): void {
-  const npad = <usize>paddedKeys(n);
-  let p = (base + 15) & ~(<usize>15);
-  keysPtr = p;
-  p += <usize>align16(<f64>(npad * <usize>dk * 8));
-  scoresAPtr = p;
-  p += <usize>align16(<f64>(npad * 8));
-  scoresBPtr = p;
-  p += <usize>align16(<f64>(npad * 8));
-  queryAPtr = p;
-  p += <usize>align16(<f64>dk * 8);
-  queryBPtr = p;
-  p += <usize>align16(<f64>dk * 8);
-  sumAPtr = p;
-  p += <usize>align16(<f64>d * 8);
-  sumBPtr = p;
-}
+export { attentionScratchBytes } from './scratch';
 
 /** keys[panel][k][lane] = (x_j K)[k] with j = panel * KEY_PANEL + lane; pads with 0. */
-function packKeys(x: usize, n: i32, d: i32, dk: i32, key: usize, row: usize): void {
+function packKeys(x: usize, n: i32, d: i32, dk: i32, key: usize): void {
   const npad = paddedKeys(n);
   const panelBytes = <usize>(dk * KEY_PANEL) << 3;
   for (let j = 0; j < npad; j++) {
@@ -85,11 +54,46 @@ function packKeys(x: usize, n: i32, d: i32, dk: i32, key: usize, row: usize): vo
     const xj = x + (<usize>(j * d) << 3);
     let src = xj;
     if (key != 0) {
-      rowTimesMatrix(xj, key, d, dk, row, 1.0, false);
-      src = row;
+      rowTimesMatrix(xj, key, d, dk, workPtr, 1.0, false);
+      src = workPtr;
     }
     for (let k = 0; k < dk; k++) {
       store<f64>(dst + (<usize>(k * KEY_PANEL) << 3), load<f64>(src + (<usize>k << 3)));
+    }
+  }
+}
+
+/** values[k][j] = x_j[k] (X^T, rows of npad, zero padded): the small-D weighted sum runs along j. */
+function packValuesTransposed(x: usize, n: i32, d: i32): void {
+  const npad = paddedKeys(n);
+  for (let k = 0; k < d; k++) {
+    const row = valuesPtr + (<usize>(k * npad) << 3);
+    for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), load<f64>(x + (<usize>(j * d + k) << 3)));
+    for (let j = n; j < npad; j++) store<f64>(row + (<usize>j << 3), 0.0);
+  }
+}
+
+/**
+ * values[c][j][0..3] = x_j[4c..4c+3] for the full blocks of 4 coordinates
+ * (D >= SMALL_D): the weighted sum then streams each block contiguously
+ * instead of striding through X. The D % 4 coordinates left over are read
+ * from X itself.
+ */
+function packValuesBlocked(x: usize, n: i32, d: i32): void {
+  const npad = paddedKeys(n);
+  const blocks = d >> 2;
+  for (let c = 0; c < blocks; c++) {
+    let dst = valuesPtr + (<usize>(c * npad) << 5);
+    let src = x + (<usize>(c << 2) << 3);
+    for (let j = 0; j < n; j++) {
+      if (ASC_FEATURE_SIMD) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+      } else {
+        for (let l = 0; l < 4; l++) store<f64>(dst + (<usize>l << 3), load<f64>(src + (<usize>l << 3)));
+      }
+      dst += 32;
+      src += <usize>d << 3;
     }
   }
 }
@@ -103,52 +107,58 @@ function queryRow(xi: usize, d: i32, dk: i32, query: usize, beta: f64, q: usize)
   }
 }
 
-/** Scores of two query rows against every packed key: sA[j] = <qA, k_j>, sB[j] = <qB, k_j>. */
-function scoreRows(qA: usize, qB: usize, dk: i32, npad: i32, sA: usize, sB: usize): void {
-  const panels = npad / KEY_PANEL;
-  let kp = keysPtr;
-  for (let p = 0; p < panels; p++) {
-    const o = <usize>(p * KEY_PANEL) << 3;
+/**
+ * Scores of ROW_BLOCK query rows (q, rows of dk) against the packed panels
+ * [p0, p1): s_r[(p - p0) KEY_PANEL + lane] = <q_r, k_j>; score rows are
+ * `stride` bytes apart.
+ */
+function scoreBlock(q: usize, dk: i32, p0: i32, p1: i32, s: usize, stride: usize): void {
+  const qBytes = <usize>dk << 3;
+  let kp = keysPtr + (<usize>(p0 * dk * KEY_PANEL) << 3);
+  for (let p = p0; p < p1; p++) {
+    const o = s + (<usize>((p - p0) * KEY_PANEL) << 3);
     if (ASC_FEATURE_SIMD) {
-      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-      let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), b0 = f64x2.splat(0), b1 = f64x2.splat(0);
+      let c0 = f64x2.splat(0), c1 = f64x2.splat(0), e0 = f64x2.splat(0), e1 = f64x2.splat(0);
+      let qp = q;
       for (let k = 0; k < dk; k++) {
-        const qa = v128.load64_splat(qA + (<usize>k << 3));
-        const qb = v128.load64_splat(qB + (<usize>k << 3));
-        const k0 = v128.load(kp, 0), k1 = v128.load(kp, 16), k2 = v128.load(kp, 32), k3 = v128.load(kp, 48);
-        a0 = f64x2.add(a0, f64x2.mul(qa, k0));
-        a1 = f64x2.add(a1, f64x2.mul(qa, k1));
-        a2 = f64x2.add(a2, f64x2.mul(qa, k2));
-        a3 = f64x2.add(a3, f64x2.mul(qa, k3));
-        b0 = f64x2.add(b0, f64x2.mul(qb, k0));
-        b1 = f64x2.add(b1, f64x2.mul(qb, k1));
-        b2 = f64x2.add(b2, f64x2.mul(qb, k2));
-        b3 = f64x2.add(b3, f64x2.mul(qb, k3));
-        kp += 64;
+        const k0 = v128.load(kp, 0), k1 = v128.load(kp, 16);
+        let w = v128.load64_splat(qp);
+        a0 = madd(w, k0, a0);
+        a1 = madd(w, k1, a1);
+        w = v128.load64_splat(qp + qBytes);
+        b0 = madd(w, k0, b0);
+        b1 = madd(w, k1, b1);
+        w = v128.load64_splat(qp + 2 * qBytes);
+        c0 = madd(w, k0, c0);
+        c1 = madd(w, k1, c1);
+        w = v128.load64_splat(qp + 3 * qBytes);
+        e0 = madd(w, k0, e0);
+        e1 = madd(w, k1, e1);
+        kp += 32;
+        qp += 8;
       }
-      v128.store(sA + o, a0, 0); v128.store(sA + o, a1, 16); v128.store(sA + o, a2, 32); v128.store(sA + o, a3, 48);
-      v128.store(sB + o, b0, 0); v128.store(sB + o, b1, 16); v128.store(sB + o, b2, 32); v128.store(sB + o, b3, 48);
+      v128.store(o, a0, 0); v128.store(o, a1, 16);
+      v128.store(o + stride, b0, 0); v128.store(o + stride, b1, 16);
+      v128.store(o + 2 * stride, c0, 0); v128.store(o + 2 * stride, c1, 16);
+      v128.store(o + 3 * stride, e0, 0); v128.store(o + 3 * stride, e1, 16);
     } else {
-      for (let l = 0; l < KEY_PANEL; l++) {
-        store<f64>(sA + o + (<usize>l << 3), 0.0);
-        store<f64>(sB + o + (<usize>l << 3), 0.0);
-      }
-      for (let k = 0; k < dk; k++) {
-        const qa = load<f64>(qA + (<usize>k << 3));
-        const qb = load<f64>(qB + (<usize>k << 3));
+      for (let r = 0; r < ROW_BLOCK; r++) {
+        const qr = q + <usize>r * qBytes;
         for (let l = 0; l < KEY_PANEL; l++) {
-          const kv = load<f64>(kp + (<usize>l << 3));
-          const ao = sA + o + (<usize>l << 3), bo = sB + o + (<usize>l << 3);
-          store<f64>(ao, load<f64>(ao) + qa * kv);
-          store<f64>(bo, load<f64>(bo) + qb * kv);
+          let acc: f64 = 0;
+          for (let k = 0; k < dk; k++) {
+            acc += load<f64>(qr + (<usize>k << 3)) * load<f64>(kp + (<usize>(k * KEY_PANEL + l) << 3));
+          }
+          store<f64>(o + <usize>r * stride + (<usize>l << 3), acc);
         }
-        kp += 64;
       }
+      kp += <usize>(dk * KEY_PANEL) << 3;
     }
   }
 }
 
-/** Largest of s[0..n). NaN-free inputs give the exact maximum. */
+/** Largest of s[0..n). Non-finite maxima are caught by the caller. */
 function rowMax(s: usize, n: i32): f64 {
   let m = -Infinity;
   let j = 0;
@@ -169,14 +179,18 @@ function expShifted(s: usize, n: i32, m: f64): f64 {
   let j = 0;
   if (ASC_FEATURE_SIMD) {
     const mv = f64x2.splat(m);
-    let acc = f64x2.splat(0);
-    for (; j + 2 <= n; j += 2) {
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+    for (; j + 4 <= n; j += 4) {
       const p = s + (<usize>j << 3);
-      const e = expVector(f64x2.sub(v128.load(p), mv));
-      v128.store(p, e);
-      acc = f64x2.add(acc, e);
+      const e0 = expVector(f64x2.sub(v128.load(p), mv));
+      const e1 = expVector(f64x2.sub(v128.load(p, 16), mv));
+      v128.store(p, e0);
+      v128.store(p, e1, 16);
+      acc0 = f64x2.add(acc0, e0);
+      acc1 = f64x2.add(acc1, e1);
     }
-    sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    acc0 = f64x2.add(acc0, acc1);
+    sum = f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
   }
   for (; j < n; j++) {
     const p = s + (<usize>j << 3);
@@ -187,90 +201,133 @@ function expShifted(s: usize, n: i32, m: f64): f64 {
   return sum;
 }
 
-/** zA = sum_j wA[j] x_j and zB = sum_j wB[j] x_j over the N rows of X (N x D). */
-function weightedRows(x: usize, n: i32, d: i32, wA: usize, wB: usize, zA: usize, zB: usize): void {
-  let k = 0;
+/**
+ * z_r += sum_{j < count} w_r[j] x_{j0 + j} for the ROW_BLOCK rows r (z rows
+ * of d numbers; weight rows `stride` bytes apart), reading X row-major.
+ */
+function weightedBlock(x: usize, d: i32, npad: i32, j0: i32, count: i32, w: usize, stride: usize, z: usize): void {
+  const rowBytes = <usize>d << 3;
+  const x0 = x + <usize>j0 * rowBytes;
+  let c = 0;
   if (ASC_FEATURE_SIMD) {
-    // Blocks of 8 coordinates held in registers while j runs over all rows.
-    for (; k + 8 <= d; k += 8) {
-      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-      let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
-      let xp = x + (<usize>k << 3);
-      const stride = <usize>d << 3;
-      for (let j = 0; j < n; j++) {
-        const pa = v128.load64_splat(wA + (<usize>j << 3));
-        const pb = v128.load64_splat(wB + (<usize>j << 3));
-        const x0 = v128.load(xp, 0), x1 = v128.load(xp, 16), x2 = v128.load(xp, 32), x3 = v128.load(xp, 48);
-        a0 = f64x2.add(a0, f64x2.mul(pa, x0));
-        a1 = f64x2.add(a1, f64x2.mul(pa, x1));
-        a2 = f64x2.add(a2, f64x2.mul(pa, x2));
-        a3 = f64x2.add(a3, f64x2.mul(pa, x3));
-        b0 = f64x2.add(b0, f64x2.mul(pb, x0));
-        b1 = f64x2.add(b1, f64x2.mul(pb, x1));
-        b2 = f64x2.add(b2, f64x2.mul(pb, x2));
-        b3 = f64x2.add(b3, f64x2.mul(pb, x3));
-        xp += stride;
+    for (; c + 4 <= d; c += 4) {
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), b0 = f64x2.splat(0), b1 = f64x2.splat(0);
+      let c0 = f64x2.splat(0), c1 = f64x2.splat(0), e0 = f64x2.splat(0), e1 = f64x2.splat(0);
+      let xp = valuesPtr + (<usize>((c >> 2) * npad + j0) << 5);
+      let wp = w;
+      for (let j = 0; j < count; j++) {
+        const v0 = v128.load(xp, 0), v1 = v128.load(xp, 16);
+        let p = v128.load64_splat(wp);
+        a0 = madd(p, v0, a0);
+        a1 = madd(p, v1, a1);
+        p = v128.load64_splat(wp + stride);
+        b0 = madd(p, v0, b0);
+        b1 = madd(p, v1, b1);
+        p = v128.load64_splat(wp + 2 * stride);
+        c0 = madd(p, v0, c0);
+        c1 = madd(p, v1, c1);
+        p = v128.load64_splat(wp + 3 * stride);
+        e0 = madd(p, v0, e0);
+        e1 = madd(p, v1, e1);
+        xp += 32;
+        wp += 8;
       }
-      const o = <usize>k << 3;
-      v128.store(zA + o, a0, 0); v128.store(zA + o, a1, 16); v128.store(zA + o, a2, 32); v128.store(zA + o, a3, 48);
-      v128.store(zB + o, b0, 0); v128.store(zB + o, b1, 16); v128.store(zB + o, b2, 32); v128.store(zB + o, b3, 48);
+      let o = z + (<usize>c << 3);
+      v128.store(o, f64x2.add(v128.load(o), a0)); v128.store(o, f64x2.add(v128.load(o, 16), a1), 16);
+      o += rowBytes;
+      v128.store(o, f64x2.add(v128.load(o), b0)); v128.store(o, f64x2.add(v128.load(o, 16), b1), 16);
+      o += rowBytes;
+      v128.store(o, f64x2.add(v128.load(o), c0)); v128.store(o, f64x2.add(v128.load(o, 16), c1), 16);
+      o += rowBytes;
+      v128.store(o, f64x2.add(v128.load(o), e0)); v128.store(o, f64x2.add(v128.load(o, 16), e1), 16);
     }
-    for (; k + 2 <= d; k += 2) {
-      let a = f64x2.splat(0), b = f64x2.splat(0);
-      let xp = x + (<usize>k << 3);
-      const stride = <usize>d << 3;
-      for (let j = 0; j < n; j++) {
-        const xv = v128.load(xp);
-        a = f64x2.add(a, f64x2.mul(v128.load64_splat(wA + (<usize>j << 3)), xv));
-        b = f64x2.add(b, f64x2.mul(v128.load64_splat(wB + (<usize>j << 3)), xv));
-        xp += stride;
+    for (; c + 2 <= d; c += 2) {
+      let a = f64x2.splat(0), b = f64x2.splat(0), cc = f64x2.splat(0), e = f64x2.splat(0);
+      let xp = x0 + (<usize>c << 3);
+      let wp = w;
+      for (let j = 0; j < count; j++) {
+        const v = v128.load(xp);
+        a = madd(v128.load64_splat(wp), v, a);
+        b = madd(v128.load64_splat(wp + stride), v, b);
+        cc = madd(v128.load64_splat(wp + 2 * stride), v, cc);
+        e = madd(v128.load64_splat(wp + 3 * stride), v, e);
+        xp += rowBytes;
+        wp += 8;
       }
-      v128.store(zA + (<usize>k << 3), a);
-      v128.store(zB + (<usize>k << 3), b);
-    }
-    if (k < d && d == 1) {
-      // D = 1: X is one contiguous column, vectorize over j instead.
-      let a = f64x2.splat(0), b = f64x2.splat(0);
-      let j = 0;
-      for (; j + 2 <= n; j += 2) {
-        const o = <usize>j << 3;
-        const xv = v128.load(x + o);
-        a = f64x2.add(a, f64x2.mul(v128.load(wA + o), xv));
-        b = f64x2.add(b, f64x2.mul(v128.load(wB + o), xv));
-      }
-      let sa = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
-      let sb = f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1);
-      for (; j < n; j++) {
-        const xv = load<f64>(x + (<usize>j << 3));
-        sa += load<f64>(wA + (<usize>j << 3)) * xv;
-        sb += load<f64>(wB + (<usize>j << 3)) * xv;
-      }
-      store<f64>(zA, sa);
-      store<f64>(zB, sb);
-      k = 1;
+      let o = z + (<usize>c << 3);
+      v128.store(o, f64x2.add(v128.load(o), a));
+      o += rowBytes;
+      v128.store(o, f64x2.add(v128.load(o), b));
+      o += rowBytes;
+      v128.store(o, f64x2.add(v128.load(o), cc));
+      o += rowBytes;
+      v128.store(o, f64x2.add(v128.load(o), e));
     }
   }
   // Scalar tail: the coordinates left over (all of them in the scalar build).
-  for (; k < d; k++) {
-    let sa: f64 = 0, sb: f64 = 0;
-    let xp = x + (<usize>k << 3);
-    const stride = <usize>d << 3;
-    for (let j = 0; j < n; j++) {
-      const xv = load<f64>(xp);
-      sa += load<f64>(wA + (<usize>j << 3)) * xv;
-      sb += load<f64>(wB + (<usize>j << 3)) * xv;
-      xp += stride;
+  for (; c < d; c++) {
+    for (let r = 0; r < ROW_BLOCK; r++) {
+      let acc: f64 = 0;
+      let xp = x0 + (<usize>c << 3);
+      const wr = w + <usize>r * stride;
+      for (let j = 0; j < count; j++) {
+        acc += load<f64>(wr + (<usize>j << 3)) * load<f64>(xp);
+        xp += rowBytes;
+      }
+      const o = z + <usize>r * rowBytes + (<usize>c << 3);
+      store<f64>(o, load<f64>(o) + acc);
     }
-    store<f64>(zA + (<usize>k << 3), sa);
-    store<f64>(zB + (<usize>k << 3), sb);
   }
 }
 
-/** Softmax one score row in place (exp and normalizer) and return 1/sum, or NaN if the row is not finite. */
-function softmaxRow(s: usize, n: i32): f64 {
-  const m = rowMax(s, n);
-  if (!isFinite(m)) return NaN;
-  return 1.0 / expShifted(s, n, m);
+/**
+ * The small-D weighted sum (D < SMALL_D): z_r[k] += sum_{j < count} w_r[j]
+ * X^T[k][j0 + j], vectorized over j (count is a multiple of KEY_PANEL; padded
+ * keys have weight 0 and value 0).
+ */
+function weightedBlockSmall(d: i32, npad: i32, j0: i32, count: i32, w: usize, stride: usize, z: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let k = 0; k < d; k++) {
+    const xt = valuesPtr + (<usize>(k * npad + j0) << 3);
+    let j = 0;
+    let a: f64 = 0, b: f64 = 0, cc: f64 = 0, e: f64 = 0;
+    if (ASC_FEATURE_SIMD) {
+      let av = f64x2.splat(0), bv = f64x2.splat(0), cv = f64x2.splat(0), ev = f64x2.splat(0);
+      for (; j + 2 <= count; j += 2) {
+        const o = <usize>j << 3;
+        const v = v128.load(xt + o);
+        av = madd(v128.load(w + o), v, av);
+        bv = madd(v128.load(w + stride + o), v, bv);
+        cv = madd(v128.load(w + 2 * stride + o), v, cv);
+        ev = madd(v128.load(w + 3 * stride + o), v, ev);
+      }
+      a = f64x2.extract_lane(av, 0) + f64x2.extract_lane(av, 1);
+      b = f64x2.extract_lane(bv, 0) + f64x2.extract_lane(bv, 1);
+      cc = f64x2.extract_lane(cv, 0) + f64x2.extract_lane(cv, 1);
+      e = f64x2.extract_lane(ev, 0) + f64x2.extract_lane(ev, 1);
+    }
+    for (; j < count; j++) {
+      const o = <usize>j << 3;
+      const v = load<f64>(xt + o);
+      a += load<f64>(w + o) * v;
+      b += load<f64>(w + stride + o) * v;
+      cc += load<f64>(w + 2 * stride + o) * v;
+      e += load<f64>(w + 3 * stride + o) * v;
+    }
+    const o = z + (<usize>k << 3);
+    store<f64>(o, load<f64>(o) + a);
+    store<f64>(o + rowBytes, load<f64>(o + rowBytes) + b);
+    store<f64>(o + 2 * rowBytes, load<f64>(o + 2 * rowBytes) + cc);
+    store<f64>(o + 3 * rowBytes, load<f64>(o + 3 * rowBytes) + e);
+  }
+}
+
+/** v[k] *= alpha for k < d. */
+function scaleRow(v: usize, d: i32, alpha: f64): void {
+  for (let k = 0; k < d; k++) {
+    const o = v + (<usize>k << 3);
+    store<f64>(o, load<f64>(o) * alpha);
+  }
 }
 
 /** out_i += scale * z V (or scale * z for identity V); NaN scale poisons the row. */
@@ -285,41 +342,123 @@ function addValueRow(z: usize, d: i32, value: usize, scale: f64, outRow: usize):
   }
 }
 
-/** attn[i][j] = s[j] * scale for one row of the N x N attention matrix. */
-function writeAttentionRow(s: usize, n: i32, scale: f64, row: usize): void {
-  for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), load<f64>(s + (<usize>j << 3)) * scale);
+/**
+ * One head over the rows [rowStart, rowEnd): adds their velocity to `out` (if
+ * out != 0) and writes their rows of the attention matrix to `attn` (if attn
+ * != 0; then all keys form one tile, so the rows are final after one pass).
+ * With `causal`, row i sees the keys j <= i only. layoutScratch must have
+ * been called; the keys are packed here.
+ */
+function headRows(
+  x: usize, n: i32, d: i32, dk: i32, query: usize, key: usize, value: usize, beta: f64, causal: bool,
+  rowStart: i32, rowEnd: i32, out: usize, attn: usize,
+): void {
+  const npad = paddedKeys(n);
+  const small = d < SMALL_D;
+  packKeys(x, n, d, dk, key);
+  if (out != 0) {
+    if (small) packValuesTransposed(x, n, d);
+    else if (ASC_FEATURE_SIMD) packValuesBlocked(x, n, d);
+  }
+  const tile = attn != 0 ? npad : tileKeys(n, d, dk);
+  const stride = <usize>npad << 3;
+  const qBytes = <usize>dk << 3;
+  const rowBytes = <usize>d << 3;
+  for (let b0 = rowStart; b0 < rowEnd; b0 += BLOCK_ROWS) {
+    const b1 = min(b0 + BLOCK_ROWS, rowEnd);
+    // Rows are taken ROW_BLOCK at a time; a short last group repeats its last row (computed, not written).
+    const rows = ((b1 - b0 + ROW_BLOCK - 1) / ROW_BLOCK) * ROW_BLOCK;
+    for (let r = 0; r < rows; r++) {
+      const i = min(b0 + r, b1 - 1);
+      queryRow(x + <usize>i * rowBytes, d, dk, query, beta, queriesPtr + <usize>r * qBytes);
+      store<f64>(maxPtr + (<usize>r << 3), -Infinity);
+      store<f64>(totalPtr + (<usize>r << 3), 0.0);
+    }
+    memory.fill(sumsPtr, 0, <usize>rows * rowBytes);
+    const keyEnd = causal ? b1 : n; // keys [0, keyEnd) matter to this block
+    for (let t0 = 0; t0 < keyEnd; t0 += tile) {
+      const t1 = min(t0 + tile, keyEnd);
+      const len = min(((t1 + KEY_PANEL - 1) / KEY_PANEL) * KEY_PANEL, npad) - t0; // panels cover [t0, t0 + len)
+      for (let g = 0; g < rows; g += ROW_BLOCK) {
+        const gLast = min(b0 + g + ROW_BLOCK - 1, b1 - 1);
+        if (causal && gLast < t0) continue; // every row of the group precedes this tile
+        scoreBlock(queriesPtr + <usize>g * qBytes, dk, t0 / KEY_PANEL, (t0 + len) / KEY_PANEL, scoresPtr, stride);
+        for (let r = 0; r < ROW_BLOCK; r++) {
+          const i = min(b0 + g + r, b1 - 1);
+          const s = scoresPtr + <usize>r * stride;
+          let valid = (causal ? min(i + 1, t1) : t1) - t0; // keys [t0, t0 + valid) count for row i
+          if (valid < 0) valid = 0;
+          for (let j = valid; j < len; j++) store<f64>(s + (<usize>j << 3), -Infinity);
+          const mp = maxPtr + (<usize>(g + r) << 3);
+          const tp = totalPtr + (<usize>(g + r) << 3);
+          const mOld = load<f64>(mp);
+          const mNew = Math.max(mOld, rowMax(s, len));
+          if (mNew == -Infinity) {
+            // Nothing but -inf so far (only possible with infinite scores): weight 0 now, NaN at the end.
+            memory.fill(s, 0, <usize>len << 3);
+            continue;
+          }
+          const sum = expShifted(s, len, mNew);
+          const alpha = expScalar(mOld - mNew); // 0 on the first tile (mOld = -inf)
+          store<f64>(tp, load<f64>(tp) * alpha + sum);
+          store<f64>(mp, mNew);
+          if (out != 0 && mOld != -Infinity && alpha != 1.0) scaleRow(sumsPtr + <usize>(g + r) * rowBytes, d, alpha);
+          if (attn != 0 && b0 + g + r < b1) {
+            // One tile: e^{s - m} / l is the final row (masked and padded keys give 0).
+            const scale = isFinite(mNew) ? 1.0 / load<f64>(tp) : NaN;
+            const row = attn + (<usize>i * <usize>n << 3);
+            const upto = min(len, n); // causal blocks score only the keys before their last row
+            for (let j = 0; j < upto; j++) store<f64>(row + (<usize>j << 3), load<f64>(s + (<usize>j << 3)) * scale);
+            for (let j = upto; j < n; j++) store<f64>(row + (<usize>j << 3), 0.0);
+          }
+        }
+        if (out == 0) continue;
+        const z = sumsPtr + <usize>g * rowBytes;
+        if (small) weightedBlockSmall(d, npad, t0, len, scoresPtr, stride, z);
+        else weightedBlock(x, d, npad, t0, min(t0 + len, n) - t0, scoresPtr, stride, z);
+      }
+    }
+    if (out == 0) continue;
+    for (let r = 0; r < b1 - b0; r++) {
+      const m = load<f64>(maxPtr + (<usize>r << 3));
+      const scale = isFinite(m) ? 1.0 / load<f64>(totalPtr + (<usize>r << 3)) : NaN;
+      addValueRow(sumsPtr + <usize>r * rowBytes, d, value, scale, out + <usize>(b0 + r) * rowBytes);
+    }
+  }
 }
 
 /**
- * One head: adds its velocity to `out` (if out != 0) and writes its attention
- * matrix to `attn` (if attn != 0). Rows go in pairs; an odd last row is paired
- * with itself and written once.
+ * Rows [rowStart, rowEnd) of f(X), the attention velocity of eq. (7) summed
+ * over heads (projected on the sphere's tangent spaces there), written into
+ * the same rows of `out`; other rows of `out` are not touched. Uses the
+ * attentionScratchBytes(n, d, max dk) bytes at `scratch` (not the problem's
+ * scratch slot), so that threads sharing one memory can each compute a range
+ * of rows with their own scratch. Every call packs all keys itself.
  */
-function head(
-  x: usize, n: i32, d: i32, dk: i32, query: usize, key: usize, value: usize, beta: f64,
-  out: usize, attn: usize,
-): void {
-  const npad = paddedKeys(n);
-  packKeys(x, n, d, dk, key, queryAPtr);
-  for (let i = 0; i < n; i += 2) {
-    const pair = i + 1 < n;
-    const iB = pair ? i + 1 : i;
-    const xA = x + (<usize>(i * d) << 3);
-    const xB = x + (<usize>(iB * d) << 3);
-    queryRow(xA, d, dk, query, beta, queryAPtr);
-    queryRow(xB, d, dk, query, beta, queryBPtr);
-    scoreRows(queryAPtr, queryBPtr, dk, npad, scoresAPtr, scoresBPtr);
-    const scaleA = softmaxRow(scoresAPtr, n);
-    const scaleB = softmaxRow(scoresBPtr, n);
-    if (attn != 0) {
-      writeAttentionRow(scoresAPtr, n, scaleA, attn + (<usize>i * <usize>n << 3));
-      if (pair) writeAttentionRow(scoresBPtr, n, scaleB, attn + (<usize>iB * <usize>n << 3));
-    }
-    if (out != 0) {
-      weightedRows(x, n, d, scoresAPtr, scoresBPtr, sumAPtr, sumBPtr);
-      addValueRow(sumAPtr, d, value, scaleA, out + (<usize>(i * d) << 3));
-      if (pair) addValueRow(sumBPtr, d, value, scaleB, out + (<usize>(iB * d) << 3));
-    }
+export function attentionRhsRows(problem: usize, x: usize, out: usize, rowStart: i32, rowEnd: i32, scratch: usize): void {
+  const n = <i32>slot(problem, PROBLEM_N);
+  const d = <i32>slot(problem, PROBLEM_D);
+  const heads = <i32>slot(problem, PROBLEM_HEADS);
+  const beta = slot(problem, PROBLEM_BETA);
+  const causal = <i32>slot(problem, PROBLEM_CAUSAL) == 1;
+  const f32 = <i32>slot(problem, PROBLEM_PRECISION) == PRECISION_FLOAT32;
+  if (rowStart < 0) rowStart = 0;
+  if (rowEnd > n) rowEnd = n;
+  if (rowEnd <= rowStart) return;
+  const rowBytes = <usize>d << 3;
+  memory.fill(out + <usize>rowStart * rowBytes, 0, <usize>(rowEnd - rowStart) * rowBytes);
+  for (let h = 0; h < heads; h++) {
+    const rec = PROBLEM_HEAD0 + h * HEAD_STRIDE;
+    const dk = <i32>slot(problem, rec + HEAD_DK);
+    const query = pointerSlot(problem, rec + HEAD_QUERY);
+    const key = pointerSlot(problem, rec + HEAD_KEY);
+    const value = pointerSlot(problem, rec + HEAD_VALUE);
+    layoutScratch(scratch, n, d, dk);
+    if (f32) headRowsF32(x, n, d, dk, query, key, value, beta, causal, rowStart, rowEnd, out);
+    else headRows(x, n, d, dk, query, key, value, beta, causal, rowStart, rowEnd, out, 0);
+  }
+  if (<i32>slot(problem, PROBLEM_GEOMETRY) == GEOMETRY_SPHERE) {
+    projectOnTangent(x + <usize>rowStart * rowBytes, out + <usize>rowStart * rowBytes, rowEnd - rowStart, d);
   }
 }
 
@@ -329,32 +468,19 @@ function head(
  * `problem` is a problem record (abi.ts); x and out hold N * D float64.
  */
 export function attentionRhs(problem: usize, x: usize, out: usize): void {
-  const n = <i32>slot(problem, PROBLEM_N);
-  const d = <i32>slot(problem, PROBLEM_D);
-  const heads = <i32>slot(problem, PROBLEM_HEADS);
-  const beta = slot(problem, PROBLEM_BETA);
-  memory.fill(out, 0, <usize>(n * d) << 3);
-  for (let h = 0; h < heads; h++) {
-    const rec = PROBLEM_HEAD0 + h * HEAD_STRIDE;
-    const dk = <i32>slot(problem, rec + HEAD_DK);
-    layoutScratch(pointerSlot(problem, PROBLEM_SCRATCH), n, d, dk);
-    head(
-      x, n, d, dk, pointerSlot(problem, rec + HEAD_QUERY), pointerSlot(problem, rec + HEAD_KEY),
-      pointerSlot(problem, rec + HEAD_VALUE), beta, out, 0,
-    );
-  }
-  if (<i32>slot(problem, PROBLEM_GEOMETRY) == GEOMETRY_SPHERE) projectOnTangent(x, out, n, d);
+  attentionRhsRows(problem, x, out, 0, <i32>slot(problem, PROBLEM_N), pointerSlot(problem, PROBLEM_SCRATCH));
 }
 
-/** attn = P_h(X), the N x N row-stochastic attention matrix of head `h`. */
+/** attn = P_h(X), the N x N row-stochastic attention matrix of head `h` (float64, causal mask applied). */
 export function attentionMatrix(problem: usize, x: usize, h: i32, attn: usize): void {
   const n = <i32>slot(problem, PROBLEM_N);
   const d = <i32>slot(problem, PROBLEM_D);
   const rec = PROBLEM_HEAD0 + h * HEAD_STRIDE;
   const dk = <i32>slot(problem, rec + HEAD_DK);
   layoutScratch(pointerSlot(problem, PROBLEM_SCRATCH), n, d, dk);
-  head(
+  headRows(
     x, n, d, dk, pointerSlot(problem, rec + HEAD_QUERY), pointerSlot(problem, rec + HEAD_KEY),
-    pointerSlot(problem, rec + HEAD_VALUE), slot(problem, PROBLEM_BETA), 0, attn,
+    pointerSlot(problem, rec + HEAD_VALUE), slot(problem, PROBLEM_BETA), <i32>slot(problem, PROBLEM_CAUSAL) == 1,
+    0, n, 0, attn,
   );
 }

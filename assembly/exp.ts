@@ -1,114 +1,110 @@
 // exp(x) for the softmax, where x = s - max(s) lies in [-inf, 0].
 //
-// Method (Cody & Waite range reduction, as in fdlibm e_exp.c and
-// AssemblyScript's std/assembly/math.ts): x = k ln2 + r with k = round(x / ln2)
-// and |r| <= ln2 / 2; exp(x) = 2^k exp(r). exp(r) is its Taylor polynomial of
-// degree 13, whose truncation error is below (ln2/2)^14 / 14! < 3.2e-18
-// relative, evaluated by Estrin's scheme (shorter dependency chains than
-// Horner). 2^k is applied by adding k to the exponent bits, so results below
-// e^-708 (where 2^k p would be subnormal) are returned as 0: inside a softmax
-// the largest term is 1, so this drops less than N * 3.3e-308 from the sum.
-// NaN propagates (a non-finite score must reach the solver's check).
-// test/exp.test.ts measures the error against Math.exp: within 2 ulp.
+// Method (Tang, "Table-driven implementation of the exponential function in
+// IEEE floating-point arithmetic", ACM TOMS 15(2), 1989; the scheme of glibc
+// and musl exp with a 64-entry table): x = (64 e + j) ln2 / 64 + r with
+// k = 64 e + j = round(64 x / ln2), 0 <= j < 64 and |r| <= ln2 / 128, so
+// exp(x) = 2^e 2^(j/64) exp(r). 2^(j/64) comes from a table of correctly
+// rounded doubles, exp(r) - 1 = q from its Taylor polynomial of degree 5
+// (truncation below (ln2/128)^6 / 6! < 3.5e-17 relative), evaluated in
+// Estrin's scheme, and the result is T + T q (one rounding after the table's).
+// ln2/64 is split in two (fdlibm's LN2_HI, LN2_LO divided by 64, exact) so
+// that k ln2/64 is exact for |k| < 2^20 (Cody & Waite). 2^e is applied by
+// adding e to the exponent bits, so results below e^-708 (where the result
+// would be subnormal) are returned as 0: inside a softmax the largest term
+// is 1, so this drops less than N * 3.3e-308 from the sum. NaN propagates
+// (a non-finite score must reach the solver's check). test/exp.test.ts
+// measures the error against Math.exp: within 2 ulp. The polynomial uses
+// madd (simd.ts): fused in the relaxed-SIMD build.
+
+import { madd } from './simd';
 
 // 1.5 * 2^52 = 6755399441055744: adding it rounds to an integer held in the
-// low mantissa bits.
+// low mantissa bits (two's complement in the low 51 bits).
 const SHIFT: f64 = 6755399441055744.0;
-const INV_LN2: f64 = 1.4426950408889634; // 1 / ln 2 (0x3FF71547652B82FE)
-const LN2_HI: f64 = 6.93147180369123816490e-1; // ln 2, upper 32 bits (0x3FE62E42FEE00000), fdlibm
-const LN2_LO: f64 = 1.90821492927058770002e-10; // ln 2 - LN2_HI (0x3DEA39EF35793C76), fdlibm
-/** Below this, 2^k exp(r) would be subnormal: the result is 0. */
+const INV_LN2_64: f64 = 92.33248261689366; // 64 / ln 2
+const LN2_64_HI: f64 = 0.01083042469326756; // fdlibm LN2_HI / 64 (0x3FE62E42FEE00000 / 64, exact)
+const LN2_64_LO: f64 = 2.9815858269852933e-12; // fdlibm LN2_LO / 64
+/** Below this, the result would be subnormal: it is 0. */
 export const EXP_LOWER: f64 = -708.0;
 
 // Taylor coefficients 1/k!, each the correctly rounded double.
-const C0: f64 = 1.0; // 1/0!
-const C1: f64 = 1.0; // 1/1!
-const C2: f64 = 0.5; // 1/2!
-const C3: f64 = 0.16666666666666666; // 1/3! = 1/6
-const C4: f64 = 0.041666666666666664; // 1/4! = 1/24
-const C5: f64 = 0.008333333333333333; // 1/5! = 1/120
-const C6: f64 = 0.001388888888888889; // 1/6! = 1/720
-const C7: f64 = 1.984126984126984e-4; // 1/7! = 1/5040
-const C8: f64 = 2.48015873015873e-5; // 1/8! = 1/40320
-const C9: f64 = 2.7557319223985893e-6; // 1/9! = 1/362880
-const C10: f64 = 2.755731922398589e-7; // 1/10! = 1/3628800
-const C11: f64 = 2.505210838544172e-8; // 1/11! = 1/39916800
-const C12: f64 = 2.08767569878681e-9; // 1/12! = 1/479001600
-const C13: f64 = 1.6059043836821613e-10; // 1/13! = 1/6227020800
+const C2: f64 = 0.5;
+const C3: f64 = 0.16666666666666666;
+const C4: f64 = 0.041666666666666664;
+const C5: f64 = 0.008333333333333333;
 
-/** Scalar exp on [-inf, 709]: the same algorithm as expVector, lane by lane. */
+/** 2^(j/64) for j = 0..63, correctly rounded (computed with 200-bit arithmetic). */
+const POW2_TABLE: usize = memory.data<f64>([
+  1.0, 1.0108892860517005, 1.0218971486541166, 1.0330248790212284,
+  1.0442737824274138, 1.0556451783605572, 1.0671404006768237, 1.0787607977571199,
+  1.0905077326652577, 1.102382583307841, 1.1143867425958924, 1.1265216186082418,
+  1.1387886347566916, 1.1511892299529827, 1.1637248587775775, 1.1763969916502812,
+  1.189207115002721, 1.202156731452703, 1.215247359980469, 1.22848053610687,
+  1.241857812073484, 1.255380757024691, 1.2690509571917332, 1.2828700160787783,
+  1.2968395546510096, 1.3109612115247644, 1.3252366431597413, 1.339667524053303,
+  1.3542555469368927, 1.3690024229745905, 1.383909881963832, 1.3989796725383112,
+  1.4142135623730951, 1.42961333839197, 1.4451808069770467, 1.460917794180647,
+  1.4768261459394993, 1.4929077282912648, 1.5091644275934228, 1.5255981507445384,
+  1.5422108254079407, 1.559004400237837, 1.5759808451078865, 1.593142151342267,
+  1.6104903319492543, 1.6280274218573478, 1.645755478153965, 1.6636765803267364,
+  1.681792830507429, 1.7001063537185235, 1.718619298122478, 1.7373338352737062,
+  1.7562521603732995, 1.7753764925265212, 1.7947090750031072, 1.8142521755003989,
+  1.8340080864093424, 1.8539791250833855, 1.8741676341103, 1.8945759815869656,
+  1.9152065613971474, 1.9360617934922943, 1.9571441241754002, 1.978456026387951,
+], 16);
+
+/** Scalar exp on [-inf, 709]: the same algorithm as expVector. */
 // @ts-ignore: decorator
 @inline export function expScalar(x: f64): f64 {
   if (x < EXP_LOWER) return 0;
   if (x != x) return x;
-  let kf = x * INV_LN2 + SHIFT;
+  let kf = x * INV_LN2_64 + SHIFT;
   const kbits = reinterpret<i64>(kf);
   kf -= SHIFT;
-  const r = x - kf * LN2_HI - kf * LN2_LO;
+  const r = x - kf * LN2_64_HI - kf * LN2_64_LO;
   const r2 = r * r;
-  const r4 = r2 * r2;
-  const r8 = r4 * r4;
-  const b0 = C0 + C1 * r + (C2 + C3 * r) * r2;
-  const b1 = C4 + C5 * r + (C6 + C7 * r) * r2;
-  const b2 = C8 + C9 * r + (C10 + C11 * r) * r2;
-  const b3 = C12 + C13 * r;
-  const p = b0 + b1 * r4 + (b2 + b3 * r4) * r8;
-  return reinterpret<f64>(reinterpret<i64>(p) + (kbits << 52));
+  const q = r + r2 * (C2 + C3 * r) + (r2 * r2) * (C4 + C5 * r);
+  const t = load<f64>(POW2_TABLE + (<usize>(kbits & 63) << 3));
+  const y = t + t * q;
+  return reinterpret<f64>(reinterpret<i64>(y) + ((kbits >> 6) << 52));
 }
 
 // Vector constants, pre-splatted in linear memory: V8 rebuilds a v128.const
 // at every use (FINDINGS.md), a v128.load from a hot line is one instruction.
 const EXP_TABLE: usize = memory.data<f64>([
   SHIFT, SHIFT, // 0
-  INV_LN2, INV_LN2, // 16
-  LN2_HI, LN2_HI, // 32
-  LN2_LO, LN2_LO, // 48
+  INV_LN2_64, INV_LN2_64, // 16
+  LN2_64_HI, LN2_64_HI, // 32
+  LN2_64_LO, LN2_64_LO, // 48
   EXP_LOWER, EXP_LOWER, // 64
-  C1, C1, // 80 (C0 = C1 = 1)
-  C2, C2, // 96
-  C3, C3, // 112
-  C4, C4, // 128
-  C5, C5, // 144
-  C6, C6, // 160
-  C7, C7, // 176
-  C8, C8, // 192
-  C9, C9, // 208
-  C10, C10, // 224
-  C11, C11, // 240
-  C12, C12, // 256
-  C13, C13, // 272
+  C2, C2, // 80
+  C3, C3, // 96
+  C4, C4, // 112
+  C5, C5, // 128
 ], 16);
 
 /** exp of both lanes of `x` (SIMD builds only). */
 // @ts-ignore: decorator
 @inline export function expVector(x: v128): v128 {
   const shift = v128.load(EXP_TABLE, 0);
-  let kf = f64x2.add(f64x2.mul(x, v128.load(EXP_TABLE, 16)), shift);
+  let kf = madd(x, v128.load(EXP_TABLE, 16), shift);
   const kbits = kf;
   kf = f64x2.sub(kf, shift);
   const r = f64x2.sub(
     f64x2.sub(x, f64x2.mul(kf, v128.load(EXP_TABLE, 32))),
     f64x2.mul(kf, v128.load(EXP_TABLE, 48)),
   );
-  const one = v128.load(EXP_TABLE, 80);
+  // The two table entries, fetched while the polynomial runs.
+  const j0 = <usize>(i64x2.extract_lane(kbits, 0) & 63) << 3;
+  const j1 = <usize>(i64x2.extract_lane(kbits, 1) & 63) << 3;
+  const t = v128.load64_lane(POW2_TABLE + j1, v128.load64_zero(POW2_TABLE + j0), 1);
   const r2 = f64x2.mul(r, r);
-  const r4 = f64x2.mul(r2, r2);
-  const r8 = f64x2.mul(r4, r4);
-  const a0 = f64x2.add(one, f64x2.mul(one, r));
-  const a1 = f64x2.add(v128.load(EXP_TABLE, 96), f64x2.mul(v128.load(EXP_TABLE, 112), r));
-  const a2 = f64x2.add(v128.load(EXP_TABLE, 128), f64x2.mul(v128.load(EXP_TABLE, 144), r));
-  const a3 = f64x2.add(v128.load(EXP_TABLE, 160), f64x2.mul(v128.load(EXP_TABLE, 176), r));
-  const a4 = f64x2.add(v128.load(EXP_TABLE, 192), f64x2.mul(v128.load(EXP_TABLE, 208), r));
-  const a5 = f64x2.add(v128.load(EXP_TABLE, 224), f64x2.mul(v128.load(EXP_TABLE, 240), r));
-  const a6 = f64x2.add(v128.load(EXP_TABLE, 256), f64x2.mul(v128.load(EXP_TABLE, 272), r));
-  const b0 = f64x2.add(a0, f64x2.mul(a1, r2));
-  const b1 = f64x2.add(a2, f64x2.mul(a3, r2));
-  const b2 = f64x2.add(a4, f64x2.mul(a5, r2));
-  const p = f64x2.add(
-    f64x2.add(b0, f64x2.mul(b1, r4)),
-    f64x2.mul(f64x2.add(b2, f64x2.mul(a6, r4)), r8),
-  );
-  let y = i64x2.add(p, i64x2.shl(kbits, 52));
+  const a1 = madd(v128.load(EXP_TABLE, 96), r, v128.load(EXP_TABLE, 80));
+  const a2 = madd(v128.load(EXP_TABLE, 128), r, v128.load(EXP_TABLE, 112));
+  const q = madd(f64x2.mul(r2, r2), a2, madd(r2, a1, r));
+  let y = madd(t, q, t);
+  y = i64x2.add(y, i64x2.shl(i64x2.shr_s(kbits, 6), 52));
   // Lanes below EXP_LOWER (and -inf) become 0; NaN lanes stay NaN.
   y = v128.and(y, f64x2.ge(x, v128.load(EXP_TABLE, 64)));
   return v128.bitselect(y, x, f64x2.eq(x, x));

@@ -3,13 +3,14 @@
 // nothing; TypeScript owns linear memory from heapBase() on.
 
 export * from './abi';
-export { attentionRhs, attentionMatrix, attentionScratchBytes } from './attention';
+export { attentionRhs, attentionRhsRows, attentionMatrix, attentionScratchBytes } from './attention';
 export { rkSolve } from './rk';
 export { rkInterpolate, eventWorkBytes } from './events';
 export { expArray } from './exp';
 export { attentionJacobian, attentionJvp, attentionVjp, jacobianScratchBytes } from './jacobian';
 export { sinkhornScratchBytes } from './sinkhorn';
 export { field, fieldMatrix } from './field';
+export { expArrayF32 } from './f32/exp';
 
 /** First byte of linear memory free for the caller (after static data). */
 export function heapBase(): usize {

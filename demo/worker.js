@@ -55,7 +55,9 @@ function heads(preset, d, next) {
 
 async function reset(config) {
   if (!engine) {
-    const backend = detectBackend() === 'simd' ? 'simd' : 'scalar';
+    // The SIMD build (with fused multiply-adds where relaxed SIMD validates); scalar only without SIMD.
+    const detected = detectBackend();
+    const backend = detected === 'relaxed' || detected === 'simd' ? detected : 'scalar';
     engine = await createEngine({ backend });
   }
   const next = normals(config.seed);

@@ -20,13 +20,20 @@ import { createReferenceBackend } from './reference/integrate.js';
 import { solveOn } from './solve.js';
 import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
 import { WasmBackend } from './wasm/backend.js';
-import { hasSimd, hasWebAssembly } from './wasm/detect.js';
+import { hasRelaxedSimd, hasSimd, hasWebAssembly } from './wasm/detect.js';
 
-export const BACKENDS: readonly BackendName[] = ['simd', 'scalar', 'js'];
+export const BACKENDS: readonly BackendName[] = ['relaxed', 'simd', 'scalar', 'js'];
+
+/** The WebAssembly builds: relaxed SIMD (fused multiply-add), SIMD, scalar. */
+export type WasmBuild = 'relaxed' | 'simd' | 'scalar';
 
 /** Options of init() and createEngine(). */
 export interface InitOptions {
-  /** Force a backend; default: 'simd' where SIMD validates, else 'scalar', else 'js'. */
+  /**
+   * Force a backend; default: 'relaxed' where relaxed SIMD validates, else 'simd' where SIMD validates, else
+   * 'scalar', else 'js'. 'relaxed' uses fused multiply-adds whose rounding may differ between machines, so
+   * its results are not bitwise reproducible across machines: pass `backend: 'simd'` for that.
+   */
   readonly backend?: BackendName;
 }
 
@@ -35,10 +42,14 @@ export interface InitOptions {
  * (workerd, edge), fetched (browsers, Deno), read from disk (Node) or decoded
  * from base64 (the default entry). Called at most once per build by createEngineFrom's callers' caches.
  */
-export type WasmModuleSource = (build: 'simd' | 'scalar') => Promise<WebAssembly.Module>;
+export type WasmModuleSource = (build: WasmBuild) => Promise<WebAssembly.Module>;
 
-/** The backend init() picks on this runtime: SIMD if WebAssembly.validate accepts a v128 probe. */
+/**
+ * The backend init() picks on this runtime: 'relaxed' if WebAssembly.validate accepts a relaxed-SIMD probe
+ * (f64x2.relaxed_madd), else 'simd' if it accepts a v128 probe, else 'scalar', else 'js'.
+ */
 export function detectBackend(): BackendName {
+  if (hasRelaxedSimd()) return 'relaxed';
   if (hasSimd()) return 'simd';
   if (hasWebAssembly()) return 'scalar';
   return 'js';
@@ -55,7 +66,7 @@ export class Engine {
     return this.backendImpl;
   }
 
-  /** 'simd', 'scalar' or 'js'. */
+  /** 'relaxed', 'simd', 'scalar' or 'js'. */
   get backend(): BackendName {
     return this.backendImpl.name;
   }
@@ -135,16 +146,32 @@ export async function createEngineFrom(source: WasmModuleSource, options: InitOp
       "'simd' needs WebAssembly SIMD, which this runtime does not validate; use 'scalar'",
     );
   }
-  const module = await source(name);
+  if (name === 'relaxed' && !hasRelaxedSimd()) {
+    throw new AttnflowError(
+      'backend_unavailable',
+      'backend',
+      "'relaxed' needs WebAssembly relaxed SIMD, which this runtime does not validate (Node 20 needs --experimental-wasm-relaxed-simd); use 'simd'",
+    );
+  }
+  let build: WasmBuild = name;
+  let module: WebAssembly.Module;
+  try {
+    module = await source(build);
+  } catch (error) {
+    // An entry may ship without the relaxed build (workerd, edge): detected, not forced, falls back to SIMD.
+    if (name !== 'relaxed' || options.backend !== undefined) throw error;
+    build = 'simd';
+    module = await source(build);
+  }
   if (!(module instanceof WebAssembly.Module) && Object.prototype.toString.call(module) !== '[object WebAssembly.Module]') {
     throw new AttnflowError('backend_unavailable', 'backend', `the '${name}' module source gave no compiled WebAssembly.Module`);
   }
-  return new Engine(new WasmBackend(module, name));
+  return new Engine(new WasmBackend(module, build));
 }
 
 /** Wraps a source so that each build is obtained once (a failed attempt is retried next time). */
 export function cachedSource(source: WasmModuleSource): WasmModuleSource {
-  const cache = new Map<'simd' | 'scalar', Promise<WebAssembly.Module>>();
+  const cache = new Map<WasmBuild, Promise<WebAssembly.Module>>();
   return (build) => {
     let m = cache.get(build);
     if (!m) {

@@ -7,10 +7,12 @@ import {
   type FlatLayer,
   type FlatProblem,
   finite,
+  flag,
   flattenHeads,
   flattenTokens,
   GEOMETRIES,
   oneOf,
+  PRECISIONS,
   positive,
   positiveInteger,
   sinkhornPlan,
@@ -26,6 +28,8 @@ const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
   'layers',
   'beta',
   'geometry',
+  'causal',
+  'precision',
   't1',
   'saveAt',
   'method',
@@ -89,6 +93,8 @@ export function planSolve(options: SolveOptions): SolvePlan {
     throw new AttnflowError('invalid_option', '', 'solve() takes an options object');
   rejectUnknownKeys(options, SOLVE_KEYS, '');
   const geometry = oneOf(options.geometry ?? 'euclidean', GEOMETRIES, 'geometry');
+  const causal = flag(options.causal, 'causal');
+  const precision = oneOf(options.precision ?? 'float64', PRECISIONS, 'precision');
   const methodName: MethodName = oneOf(options.method ?? 'dopri5', METHOD_NAMES, 'method');
   const method = numericTableau(METHODS[methodName]);
   if (options.t1 === undefined) throw new AttnflowError('invalid_option', 't1', 'is required (the end time; t0 = 0)');
@@ -161,7 +167,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
   }
 
   return {
-    problem: { n, d, geometry, layers, ...(sinkhorn ? { sinkhorn } : {}) },
+    problem: { n, d, geometry, layers, causal, precision, ...(sinkhorn ? { sinkhorn } : {}) },
     y0,
     method,
     t1,

@@ -2,7 +2,7 @@
 // Float64Arrays the kernels read. Everything here runs before any work starts.
 
 import { AttnflowError } from './errors.js';
-import type { AttentionKind, AttentionOptions, FieldOptions, Geometry, Head, Matrix, Tokens } from './types.js';
+import type { AttentionKind, AttentionOptions, FieldOptions, Geometry, Head, Matrix, Precision, Tokens } from './types.js';
 
 /** A head with row-major weights; null stands for an identity (its multiply is skipped). */
 export interface FlatHead {
@@ -30,6 +30,9 @@ export interface FlatProblem {
   readonly d: number;
   readonly geometry: Geometry;
   readonly layers: readonly FlatLayer[];
+  /** Token i attends to j <= i only. */
+  readonly causal: boolean;
+  readonly precision: Precision;
   /** Present when the attention is Sinkhorn's (doubly stochastic); absent: row softmax. */
   readonly sinkhorn?: SinkhornPlan;
 }
@@ -38,14 +41,32 @@ export const ATTENTION_KINDS: readonly AttentionKind[] = ['softmax', 'sinkhorn']
 export const SINKHORN_DEFAULT_ITERATIONS = 1000;
 export const SINKHORN_DEFAULT_TOLERANCE = 1e-12;
 
-/** Checks the attention options; undefined for the row softmax. */
-export function sinkhornPlan(options: AttentionOptions): SinkhornPlan | undefined {
+/**
+ * Checks the attention options; undefined for the row softmax. Sinkhorn does
+ * not combine with a causal mask (the only doubly stochastic lower-triangular
+ * matrix is the identity) nor with float32 (its kernel is float64 only).
+ */
+export function sinkhornPlan(options: AttentionOptions & { causal?: unknown; precision?: unknown }): SinkhornPlan | undefined {
   const kind = oneOf(options.attention ?? 'softmax', ATTENTION_KINDS, 'attention');
   if (kind === 'softmax') {
     for (const key of ['sinkhornIterations', 'sinkhornTolerance'] as const) {
       if (options[key] !== undefined) throw new AttnflowError('invalid_option', key, "applies only with attention: 'sinkhorn'");
     }
     return undefined;
+  }
+  if (options.causal === true) {
+    throw new AttnflowError(
+      'invalid_option',
+      'causal',
+      "does not combine with attention: 'sinkhorn' (a doubly stochastic lower-triangular matrix is the identity)",
+    );
+  }
+  if (options.precision === 'float32') {
+    throw new AttnflowError(
+      'invalid_option',
+      'precision',
+      "'float32' does not combine with attention: 'sinkhorn' (float64 only)",
+    );
   }
   const iterations =
     options.sinkhornIterations === undefined
@@ -58,6 +79,14 @@ export function sinkhornPlan(options: AttentionOptions): SinkhornPlan | undefine
 }
 
 const GEOMETRIES: readonly Geometry[] = ['euclidean', 'sphere'];
+export const PRECISIONS: readonly Precision[] = ['float64', 'float32'];
+
+/** A boolean option, default false. */
+export function flag(v: unknown, path: string): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new AttnflowError('invalid_option', path, `must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
 
 /** Checks and copies tokens into a row-major Float64Array (normalized rows on the sphere). */
 export function flattenTokens(tokens: Tokens, geometry: Geometry): { data: Float64Array; n: number; d: number } {
@@ -213,11 +242,13 @@ export function oneOf<T extends string>(v: unknown, allowed: readonly T[], path:
 export function fieldProblem(options: FieldOptions): { problem: FlatProblem; x: Float64Array } {
   if (options === null || typeof options !== 'object') throw new AttnflowError('invalid_option', '', 'options must be an object');
   const geometry = oneOf(options.geometry ?? 'euclidean', GEOMETRIES, 'geometry');
+  const causal = flag(options.causal, 'causal');
+  const precision = oneOf(options.precision ?? 'float64', PRECISIONS, 'precision');
   const beta = options.beta === undefined ? undefined : finite(options.beta, 'beta');
   const { data, n, d } = flattenTokens(options.tokens, geometry);
   const layer = flattenHeads(options.heads, d, beta, 'heads');
   const sinkhorn = sinkhornPlan(options);
-  return { problem: { n, d, geometry, layers: [layer], ...(sinkhorn ? { sinkhorn } : {}) }, x: data };
+  return { problem: { n, d, geometry, layers: [layer], causal, precision, ...(sinkhorn ? { sinkhorn } : {}) }, x: data };
 }
 
 export { GEOMETRIES };

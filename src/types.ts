@@ -1,5 +1,16 @@
-/** Which implementation runs the kernels. */
-export type BackendName = 'simd' | 'scalar' | 'js';
+/**
+ * Which implementation runs the kernels: 'relaxed' (WebAssembly relaxed SIMD, fused multiply-add; not
+ * bitwise reproducible across machines), 'simd', 'scalar' (WebAssembly) or 'js' (TypeScript reference).
+ */
+export type BackendName = 'relaxed' | 'simd' | 'scalar' | 'js';
+
+/**
+ * Arithmetic of the attention field. 'float64' (default): results within about 1e-13 relative of the
+ * reference. 'float32': scores, exponentials and weighted sums in float32 (f32x4 kernels, about twice the
+ * throughput), about 1e-6 relative, growing with beta |x|^2; states, solver arithmetic and attention matrices
+ * stay float64. The 'js' backend always computes in float64.
+ */
+export type Precision = 'float64' | 'float32';
 
 /** 'euclidean': eq. (7) as is. 'sphere': tokens on S^{D-1}, velocities projected on the tangent space. */
 export type Geometry = 'euclidean' | 'sphere';
@@ -141,6 +152,10 @@ export interface FieldOptions extends AttentionOptions {
   readonly beta?: number;
   /** Default 'euclidean'. On the sphere the tokens are normalized first. */
   readonly geometry?: Geometry;
+  /** Causal (decoder) mask: token i attends only to tokens j <= i. Default false. */
+  readonly causal?: boolean;
+  /** Default 'float64'; see Precision. */
+  readonly precision?: Precision;
 }
 
 /** Options of solve(). */
@@ -155,6 +170,13 @@ export interface SolveOptions extends AttentionOptions {
   readonly beta?: number;
   /** Default 'euclidean'. */
   readonly geometry?: Geometry;
+  /** Causal (decoder) mask: token i attends only to tokens j <= i. Default false. */
+  readonly causal?: boolean;
+  /**
+   * Default 'float64'; 'float32' evaluates the field in float32 (see Precision). The result is good to about
+   * 1e-6 relative whatever rtol; below rtol ~ 1e-6 the rounding is noise that may cost extra steps.
+   */
+  readonly precision?: Precision;
   /** End time (t0 = 0). */
   readonly t1: number;
   /** Times to report, increasing, inside [0, t1]; default [t1]. */

@@ -8,10 +8,13 @@ import { compileFetched } from './fetch.js';
 
 export * from '../api.js';
 
-const source = cachedSource((build) =>
-  compileFetched(
-    build === 'simd' ? new URL('./attnflow.simd.wasm', import.meta.url) : new URL('./attnflow.scalar.wasm', import.meta.url),
-  ),
-);
+// Literal paths, so that bundlers see and ship each file.
+const FILES = {
+  relaxed: new URL('./attnflow.relaxed.wasm', import.meta.url),
+  simd: new URL('./attnflow.simd.wasm', import.meta.url),
+  scalar: new URL('./attnflow.scalar.wasm', import.meta.url),
+};
+
+const source = cachedSource((build) => compileFetched(FILES[build]));
 
 export const { init, createEngine } = bindEntry(source);

@@ -1,10 +1,15 @@
 // The `edge-light` entry (Vercel Edge): like workerd, compiling bytes is
 // forbidden; `.wasm?module` imports arrive as compiled WebAssembly.Modules.
 
+import { AttnflowError } from '../errors.js';
 import scalarModule from './attnflow.scalar.wasm?module';
 import simdModule from './attnflow.simd.wasm?module';
 import { bindEntry } from './bind.js';
 
 export * from '../api.js';
 
-export const { init, createEngine } = bindEntry(async (build) => (build === 'simd' ? simdModule : scalarModule));
+// The relaxed-SIMD build is not bundled here: createEngine falls back to 'simd' when it was only detected.
+export const { init, createEngine } = bindEntry(async (build) => {
+  if (build === 'relaxed') throw new AttnflowError('backend_unavailable', 'backend', "this entry ships no 'relaxed' build");
+  return build === 'simd' ? simdModule : scalarModule;
+});

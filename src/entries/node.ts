@@ -8,12 +8,12 @@ import { bindEntry } from './bind.js';
 
 export * from '../api.js';
 
-const source = cachedSource(async (build) =>
-  WebAssembly.compile(
-    await readFile(
-      build === 'simd' ? new URL('./attnflow.simd.wasm', import.meta.url) : new URL('./attnflow.scalar.wasm', import.meta.url),
-    ),
-  ),
-);
+const FILES = {
+  relaxed: new URL('./attnflow.relaxed.wasm', import.meta.url),
+  simd: new URL('./attnflow.simd.wasm', import.meta.url),
+  scalar: new URL('./attnflow.scalar.wasm', import.meta.url),
+};
+
+const source = cachedSource(async (build) => WebAssembly.compile(await readFile(FILES[build])));
 
 export const { init, createEngine } = bindEntry(source);

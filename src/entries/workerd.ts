@@ -2,10 +2,15 @@
 // WebAssembly from bytes at run time, so the builds are imported as modules,
 // which the runtime (or wrangler's CompiledWasm rule) hands over compiled.
 
+import { AttnflowError } from '../errors.js';
 import scalarModule from './attnflow.scalar.wasm';
 import simdModule from './attnflow.simd.wasm';
 import { bindEntry } from './bind.js';
 
 export * from '../api.js';
 
-export const { init, createEngine } = bindEntry(async (build) => (build === 'simd' ? simdModule : scalarModule));
+// The relaxed-SIMD build is not bundled here: createEngine falls back to 'simd' when it was only detected.
+export const { init, createEngine } = bindEntry(async (build) => {
+  if (build === 'relaxed') throw new AttnflowError('backend_unavailable', 'backend', "this entry ships no 'relaxed' build");
+  return build === 'simd' ? simdModule : scalarModule;
+});

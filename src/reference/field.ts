@@ -10,7 +10,7 @@ import { referenceSinkhornMatrix } from './sinkhorn.js';
 export function referenceFieldMatrix(x: Float64Array, problem: FlatProblem, layer: number, head: number): Float64Array {
   const { n, d, sinkhorn } = problem;
   const l = problem.layers[layer];
-  if (!sinkhorn) return referenceAttentionMatrix(x, n, d, l, head);
+  if (!sinkhorn) return referenceAttentionMatrix(x, n, d, l, head, problem.causal);
   return referenceSinkhornMatrix(x, n, d, l.heads[head], l.beta, sinkhorn).matrix;
 }
 
@@ -19,7 +19,7 @@ export function referenceField(x: Float64Array, problem: FlatProblem, layer: num
   const { n, d, sinkhorn } = problem;
   const l = problem.layers[layer];
   const sphere = problem.geometry === 'sphere';
-  if (!sinkhorn) return referenceAttentionRhs(x, n, d, l, sphere);
+  if (!sinkhorn) return referenceAttentionRhs(x, n, d, l, sphere, problem.causal);
   const out = new Float64Array(n * d);
   l.heads.forEach((head, h) => {
     const p = referenceFieldMatrix(x, problem, layer, h);

@@ -6,6 +6,11 @@
 export interface KernelFunctions {
   heapBase(): number;
   attentionRhs(problem: number, x: number, out: number): void;
+  /**
+   * Rows [rowStart, rowEnd) of the field into the same rows of out (other rows untouched), with its own
+   * scratch block of attentionScratchBytes(n, d, widest dk) bytes: what each worker thread calls.
+   */
+  attentionRhsRows(problem: number, x: number, out: number, rowStart: number, rowEnd: number, scratch: number): void;
   attentionMatrix(problem: number, x: number, head: number, attn: number): void;
   attentionScratchBytes(n: number, d: number, dk: number): number;
   rkSolve(problem: number, method: number, control: number): number;
@@ -20,12 +25,15 @@ export interface KernelFunctions {
   attentionJvp(problem: number, x: number, v: number, out: number, scratch: number): void;
   attentionVjp(problem: number, x: number, u: number, out: number, scratch: number): void;
   jacobianScratchBytes(n: number, d: number, dk: number): number;
+  /** The float32 softmax exp over `count` float32 numbers (for tests). */
+  expArrayF32(x: number, out: number, count: number): void;
 }
 
 /** Arity of each exported function; the type makes its keys those of KernelFunctions. */
 export const KERNEL_FUNCTION_ARITY = {
   heapBase: 0,
   attentionRhs: 3,
+  attentionRhsRows: 6,
   attentionMatrix: 4,
   attentionScratchBytes: 3,
   rkSolve: 3,
@@ -39,6 +47,7 @@ export const KERNEL_FUNCTION_ARITY = {
   attentionJvp: 5,
   attentionVjp: 5,
   jacobianScratchBytes: 3,
+  expArrayF32: 3,
 } as const satisfies Record<keyof KernelFunctions, number>;
 
 /** Slot numbers of the float64 records, and status codes (assembly/abi.ts). */
@@ -49,10 +58,12 @@ export const ABI = {
   PROBLEM_BETA: 3,
   PROBLEM_GEOMETRY: 4,
   PROBLEM_SCRATCH: 5,
+  PROBLEM_CAUSAL: 6,
   PROBLEM_ATTENTION: 7,
   PROBLEM_SINKHORN_ITERATIONS: 8,
   PROBLEM_SINKHORN_TOLERANCE: 9,
   PROBLEM_SINKHORN_SCRATCH: 10,
+  PROBLEM_PRECISION: 11,
   PROBLEM_HEAD0: 16,
   HEAD_STRIDE: 4,
   HEAD_DK: 0,
@@ -120,6 +131,8 @@ export const ABI = {
   GEOMETRY_SPHERE: 1,
   ATTENTION_SOFTMAX: 0,
   ATTENTION_SINKHORN: 1,
+  PRECISION_FLOAT64: 0,
+  PRECISION_FLOAT32: 1,
 } as const;
 
 /** An instance's exports as TypeScript sees them. */

@@ -43,12 +43,15 @@ export function widestHead(problem: FlatProblem): number {
 /** Writes one layer's problem record and weights (0 pointers stand for identities). */
 export function writeProblem(arena: Arena, block: ProblemBlock, problem: FlatProblem, layer: FlatLayer): void {
   const rec = arena.f64(block.record, block.slots);
+  rec.fill(0); // unused option slots read as 0 (off), whatever the arena held before
   rec[ABI.PROBLEM_N] = problem.n;
   rec[ABI.PROBLEM_D] = problem.d;
   rec[ABI.PROBLEM_HEADS] = layer.heads.length;
   rec[ABI.PROBLEM_BETA] = layer.beta;
   rec[ABI.PROBLEM_GEOMETRY] = problem.geometry === 'sphere' ? ABI.GEOMETRY_SPHERE : ABI.GEOMETRY_EUCLIDEAN;
   rec[ABI.PROBLEM_SCRATCH] = block.scratch;
+  rec[ABI.PROBLEM_CAUSAL] = problem.causal ? 1 : 0;
+  rec[ABI.PROBLEM_PRECISION] = problem.precision === 'float32' ? ABI.PRECISION_FLOAT32 : ABI.PRECISION_FLOAT64;
   rec[ABI.PROBLEM_ATTENTION] = problem.sinkhorn ? ABI.ATTENTION_SINKHORN : ABI.ATTENTION_SOFTMAX;
   rec[ABI.PROBLEM_SINKHORN_ITERATIONS] = problem.sinkhorn?.iterations ?? 0;
   rec[ABI.PROBLEM_SINKHORN_TOLERANCE] = problem.sinkhorn?.tolerance ?? 0;

@@ -1,0 +1,34 @@
+// Spawned by bench/run.mjs: one solve with N = 65536 tokens of dimension
+// D = 16 (one explicit Euler step, so one RHS evaluation of 2.7e11 flops),
+// then prints its peak resident set size. Everything the solve holds is
+// O(N D): tokens, the RK work vectors and the attention scratch; no N x N
+// matrix is ever formed.
+
+import { seededRandom } from '../build/tsc/random.js';
+import { createEngine } from '../dist/index.js';
+
+const N = 65536;
+const D = 16;
+const random = seededRandom(3);
+const data = new Float64Array(N * D);
+for (let l = 0; l < data.length; l++) data[l] = (random() - 0.5) * 0.5;
+const engine = await createEngine();
+const rssBefore = process.memoryUsage().rss;
+const start = performance.now();
+const sol = engine.solve({ tokens: { data, n: N, d: D }, t1: 0.01, method: 'euler', dt: 0.01 });
+const ms = performance.now() - start;
+console.log(
+  JSON.stringify({
+    n: N,
+    d: D,
+    backend: engine.backend,
+    method: 'euler, one step (t1 = dt = 0.01)',
+    status: sol.status,
+    rhsEvaluations: sol.stats.rhsEvaluations,
+    ms,
+    wasmMemoryBytes: engine.memoryBytes,
+    rssBeforeSolveBytes: rssBefore,
+    // resourceUsage().maxRSS is in kilobytes: the peak over the whole process.
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  }),
+);

@@ -1,0 +1,133 @@
+// Formatting of bench/run.mjs's results: text tables for the console,
+// Markdown tables for bench/README.md.
+
+export const RATIO_NOTE = 'a/b = median time of b / median time of a: how many times faster a is than b, both from this run';
+export const RHS_NOTE =
+  'each attnflow RHS figure is one engine.attentionRhs call, so it includes the per-call input validation and copy ' +
+  '(tokens passed as { data: Float64Array, n, d }: copied and checked finite, O(ND)), the WASM arena setup and copying the N*D result out';
+
+export function fmtMs(ms) {
+  if (ms === null || ms === undefined) return '-';
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 10) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+export const fmtRatio = (r) => (r === null || r === undefined ? '-' : `${r.toFixed(r >= 10 ? 1 : 2)}x`);
+const fmtNumber = (g) => (g === null || g === undefined ? '-' : g.toFixed(g >= 10 ? 1 : 2));
+const fmtShare = (f) => (f === null || f === undefined ? '-' : f.toFixed(2));
+const fmtTimed = (m) => (m?.medianMs ? fmtMs(m.medianMs) : m?.skipped ? 'skipped' : '-');
+export const sizeLabel = (n, d) => `${n} x ${d}`;
+
+export function textTable(headers, rows) {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (cells) => cells.map((x, c) => (c === 0 ? String(x).padEnd(widths[c]) : String(x).padStart(widths[c]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** A Markdown table, first column left-aligned, the others right-aligned, padded as biome formats it. */
+export function markdownTable(headers, rows) {
+  const widths = headers.map((h, c) => Math.max(3, h.length, ...rows.map((r) => String(r[c]).length)));
+  const pad = (x, c) => (c === 0 ? String(x).padEnd(widths[c]) : String(x).padStart(widths[c]));
+  const line = (cells) => `| ${cells.map(pad).join(' | ')} |`;
+  const rule = `| ${widths.map((w, c) => (c === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+/** Columns of the RHS time table, in order: key in result.backends, header. */
+export const RHS_COLUMNS = [
+  ['naive', 'naive JS'],
+  ['js', 'js'],
+  ['scalar', 'scalar'],
+  ['simd', 'simd'],
+  ['relaxed', 'relaxed'],
+  ['f32', 'f32'],
+  ['relaxedF32', 'relaxed f32'],
+  ['threads', 'threads'],
+  ['tfjs', 'tfjs-wasm f32'],
+  ['numpy', 'NumPy'],
+];
+
+export function rhsTimeTable(results) {
+  const headers = ['N x D', ...RHS_COLUMNS.map(([, h]) => `${h} ms`)];
+  const rows = results.map((r) => [sizeLabel(r.n, r.d), ...RHS_COLUMNS.map(([k]) => fmtTimed(r.backends[k]))]);
+  return { headers, rows };
+}
+
+export const RATIO_COLUMNS = [
+  'simd/naive',
+  'simd/tfjs',
+  'simd/numpy',
+  'relaxed/numpy',
+  'f32/simd',
+  'relaxed/simd',
+  'simd/scalar',
+];
+
+export function rhsRatioTable(results) {
+  const headers = ['N x D', 'simd GFLOP/s', 'simd/peak', 'relaxed/peak', 'f32/f32 peak', ...RATIO_COLUMNS];
+  const rows = results.map((r) => [
+    sizeLabel(r.n, r.d),
+    fmtNumber(r.backends.simd?.gflops),
+    fmtShare(r.peakShare.simd),
+    fmtShare(r.peakShare.relaxed),
+    fmtShare(r.peakShare.f32),
+    ...RATIO_COLUMNS.map((k) => fmtRatio(r.ratios[k])),
+  ]);
+  return { headers, rows };
+}
+
+export const SOLVE_COLUMNS = [
+  ['js', 'js'],
+  ['scalar', 'scalar'],
+  ['simd', 'simd'],
+  ['relaxed', 'relaxed'],
+  ['f32', 'f32*'],
+  ['threads', 'threads'],
+  ['scipyRK45', 'SciPy RK45'],
+  ['scipyDOP853', 'SciPy DOP853'],
+];
+
+export function solveTable(results) {
+  const headers = [
+    'N x D',
+    'steps',
+    'RHS evals',
+    ...SOLVE_COLUMNS.map(([, h]) => `${h} ms`),
+    'RK45 evals',
+    'simd/RK45',
+    'simd/DOP853',
+    'relaxed/RK45',
+  ];
+  const rows = results.map((r) => [
+    sizeLabel(r.n, r.d),
+    r.steps,
+    r.rhsEvaluations,
+    ...SOLVE_COLUMNS.map(([k]) => fmtTimed(r.backends[k])),
+    r.backends.scipyRK45?.nfev ?? '-',
+    fmtRatio(r.ratios['simd/RK45']),
+    fmtRatio(r.ratios['simd/DOP853']),
+    fmtRatio(r.ratios['relaxed/RK45']),
+  ]);
+  return { headers, rows };
+}
+
+export function probeTable(probes) {
+  const headers = ['build', 'f64x2 mul+add GFLOP/s', 'f32x4 mul+add GFLOP/s', 'f64 exp G/s', 'f32 exp G/s'];
+  const rows = Object.entries(probes).map(([name, p]) => [
+    name,
+    fmtNumber(p.f64Gflops),
+    fmtNumber(p.f32Gflops),
+    fmtNumber(p.expF64PerNs),
+    fmtNumber(p.expF32PerNs),
+  ]);
+  return { headers, rows };
+}
+
+export function exponentTable(exponents) {
+  const names = Object.keys(exponents.againstN);
+  const headers = ['implementation', 'time ~ N^a at D = 64: a', 'time ~ D^b at N = 1024: b'];
+  const rows = names.map((k) => [k, fmtNumber(exponents.againstN[k]), fmtNumber(exponents.againstD[k])]);
+  return { headers, rows };
+}
