@@ -291,18 +291,19 @@ function writeAttentionRow(s: usize, n: i32, scale: f64, row: usize): void {
 }
 
 /**
- * One head: adds its velocity to `out` (if out != 0) and writes its attention
- * matrix to `attn` (if attn != 0). Rows go in pairs; an odd last row is paired
- * with itself and written once.
+ * One head, rows [rowStart, rowEnd): adds their velocity to `out` (if out != 0)
+ * and writes their attention rows to `attn` (if attn != 0). Rows go in pairs;
+ * an odd last row is paired with itself and written once. Every row's result
+ * is independent of its partner, so any split of the rows gives the same bits.
  */
 function head(
   x: usize, n: i32, d: i32, dk: i32, query: usize, key: usize, value: usize, beta: f64,
-  out: usize, attn: usize,
+  out: usize, attn: usize, rowStart: i32, rowEnd: i32,
 ): void {
   const npad = paddedKeys(n);
   packKeys(x, n, d, dk, key, queryAPtr);
-  for (let i = 0; i < n; i += 2) {
-    const pair = i + 1 < n;
+  for (let i = rowStart; i < rowEnd; i += 2) {
+    const pair = i + 1 < rowEnd;
     const iB = pair ? i + 1 : i;
     const xA = x + (<usize>(i * d) << 3);
     const xB = x + (<usize>(iB * d) << 3);
@@ -329,21 +330,35 @@ function head(
  * `problem` is a problem record (abi.ts); x and out hold N * D float64.
  */
 export function attentionRhs(problem: usize, x: usize, out: usize): void {
+  attentionRhsRows(problem, x, out, 0, <i32>slot(problem, PROBLEM_N), pointerSlot(problem, PROBLEM_SCRATCH));
+}
+
+/**
+ * Rows [rowStart, rowEnd) of f(X) into the same rows of `out` (no other row is
+ * written), using the scratch at `scratch` (attentionScratchBytes(n, d, dk)
+ * bytes) instead of the problem's: each thread of a parallel field owns one.
+ * Every call packs all N keys itself.
+ */
+export function attentionRhsRows(problem: usize, x: usize, out: usize, rowStart: i32, rowEnd: i32, scratch: usize): void {
   const n = <i32>slot(problem, PROBLEM_N);
   const d = <i32>slot(problem, PROBLEM_D);
   const heads = <i32>slot(problem, PROBLEM_HEADS);
   const beta = slot(problem, PROBLEM_BETA);
-  memory.fill(out, 0, <usize>(n * d) << 3);
+  if (rowEnd <= rowStart) return;
+  const rowOffset = <usize>(rowStart * d) << 3;
+  memory.fill(out + rowOffset, 0, <usize>((rowEnd - rowStart) * d) << 3);
   for (let h = 0; h < heads; h++) {
     const rec = PROBLEM_HEAD0 + h * HEAD_STRIDE;
     const dk = <i32>slot(problem, rec + HEAD_DK);
-    layoutScratch(pointerSlot(problem, PROBLEM_SCRATCH), n, d, dk);
+    layoutScratch(scratch, n, d, dk);
     head(
       x, n, d, dk, pointerSlot(problem, rec + HEAD_QUERY), pointerSlot(problem, rec + HEAD_KEY),
-      pointerSlot(problem, rec + HEAD_VALUE), beta, out, 0,
+      pointerSlot(problem, rec + HEAD_VALUE), beta, out, 0, rowStart, rowEnd,
     );
   }
-  if (<i32>slot(problem, PROBLEM_GEOMETRY) == GEOMETRY_SPHERE) projectOnTangent(x, out, n, d);
+  if (<i32>slot(problem, PROBLEM_GEOMETRY) == GEOMETRY_SPHERE) {
+    projectOnTangent(x + rowOffset, out + rowOffset, rowEnd - rowStart, d);
+  }
 }
 
 /** attn = P_h(X), the N x N row-stochastic attention matrix of head `h`. */
@@ -355,6 +370,6 @@ export function attentionMatrix(problem: usize, x: usize, h: i32, attn: usize): 
   layoutScratch(pointerSlot(problem, PROBLEM_SCRATCH), n, d, dk);
   head(
     x, n, d, dk, pointerSlot(problem, rec + HEAD_QUERY), pointerSlot(problem, rec + HEAD_KEY),
-    pointerSlot(problem, rec + HEAD_VALUE), slot(problem, PROBLEM_BETA), 0, attn,
+    pointerSlot(problem, rec + HEAD_VALUE), slot(problem, PROBLEM_BETA), 0, attn, 0, n,
   );
 }

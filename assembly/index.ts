@@ -3,9 +3,12 @@
 // nothing; TypeScript owns linear memory from heapBase() on.
 
 export * from './abi';
-export { attentionRhs, attentionMatrix, attentionScratchBytes } from './attention';
+export * from './threads-abi';
+export { attentionRhs, attentionRhsRows, attentionMatrix, attentionScratchBytes } from './attention';
 export { rkSolve } from './rk';
 export { expArray } from './exp';
+export { fieldRhs, workerLoop } from './parallel';
+export { solveBatch } from './batch';
 
 /** First byte of linear memory free for the caller (after static data). */
 export function heapBase(): usize {

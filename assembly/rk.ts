@@ -17,7 +17,7 @@ import {
   STATUS_SUCCESS, STATUS_MAX_STEPS, STATUS_NON_FINITE, STATUS_DT_MIN,
 } from './abi';
 import { slot, setSlot, pointerSlot } from './records';
-import { attentionRhs } from './attention';
+import { fieldRhs } from './parallel';
 import { normalizeRows } from './geometry';
 
 // PI controller constants of dopri5.f (HNW I, II.4, and Hairer & Wanner II, IV.2).
@@ -113,7 +113,7 @@ function initialStep(
   let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);
   h0 = Math.min(h0, span);
   axpyInto(ytmp, y, h0, f0, m);
-  attentionRhs(problem, ytmp, f1);
+  fieldRhs(problem, ytmp, f1);
   const d2 = scaledRms(f1, f0, y, m, rtol, atol) / h0;
   const dmax = Math.max(d1, d2);
   let h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dmax, 1.0 / <f64>(errorOrder + 1));
@@ -135,9 +135,9 @@ function denseOutput(
 }
 
 /**
- * Integrates dX/dt = attentionRhs(X) over one segment [t0, t1] (one layer's
- * weights) with the tableau in `method`; reads and writes the control
- * record. Returns the status code, also stored in CONTROL_STATUS.
+ * Integrates dX/dt = f(X) (fieldRhs: split over threads when the problem has
+ * a pool) over one segment [t0, t1] (one layer's weights) with the tableau in
+ * `method`; reads and writes the control record. Returns the status code, also stored in CONTROL_STATUS.
  */
 export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const m = <i32>slot(problem, PROBLEM_N) * <i32>slot(problem, PROBLEM_D);
@@ -178,7 +178,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   let status = STATUS_SUCCESS;
   let lastRejected = false;
 
-  attentionRhs(problem, y, work);
+  fieldRhs(problem, y, work);
   evals++;
   if (!allFinite(work, m)) status = STATUS_NON_FINITE;
   if (status == STATUS_SUCCESS && adaptive && !(h > 0)) {
@@ -204,7 +204,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
     for (let i = 1; i < s; i++) {
       const dst = fsal && i == s - 1 ? yNew : ytmp;
       combineStages(dst, y, hStep, tableA + (<usize>(i * s) << 3), i, work, bytes, m);
-      attentionRhs(problem, dst, work + <usize>i * bytes);
+      fieldRhs(problem, dst, work + <usize>i * bytes);
       evals++;
     }
     if (!fsal) combineStages(yNew, y, hStep, tableB, s, work, bytes, m);
@@ -255,7 +255,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
     if (fsal && !sphere) {
       memory.copy(work, work + <usize>(s - 1) * bytes, bytes);
     } else {
-      attentionRhs(problem, y, work);
+      fieldRhs(problem, y, work);
       evals++;
     }
     if (!allFinite(work, m)) status = STATUS_NON_FINITE;

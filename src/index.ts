@@ -15,7 +15,7 @@ import { AttnflowError } from './errors.js';
 import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
 
 export { corridorHalfWidth } from './corridor.js';
-export { createEngine, detectBackend, Engine, type InitOptions } from './engine.js';
+export { createEngine, DEFAULT_PARALLEL_THRESHOLD, detectBackend, Engine, type InitOptions } from './engine.js';
 export { AttnflowError, type ErrorCode } from './errors.js';
 export type { ButcherTableau } from './solvers/index.js';
 export { METHODS } from './solvers/index.js';
@@ -48,6 +48,11 @@ export function backend(): BackendName | null {
 /** Integrates the attention flow with the default engine. See SolveOptions and Solution. */
 export function solve(options: SolveOptions): Solution {
   return engine().solve(options);
+}
+
+/** Independent solves in one batch with the default engine (problem k is `{ ...shared, ...problems[k] }`); see Engine.solveMany. */
+export function solveMany(problems: readonly Partial<SolveOptions>[], shared: Partial<SolveOptions> = {}): Solution[] {
+  return engine().solveMany(problems, shared);
 }
 
 /** f(X) of eq. (7) with the default engine. */

@@ -3,7 +3,7 @@
 // Solution.
 
 import { type Backend, STATUS_NAMES } from './backend.js';
-import { planSolve } from './options.js';
+import { planSolve, type SolvePlan } from './options.js';
 import type { Solution, SolveOptions } from './types.js';
 
 function largestMagnitude(x: Float64Array): number {
@@ -13,7 +13,11 @@ function largestMagnitude(x: Float64Array): number {
 }
 
 export function solveOn(backend: Backend, options: SolveOptions): Solution {
-  const plan = planSolve(options);
+  return solvePlan(backend, planSolve(options));
+}
+
+/** solveOn for an already checked plan (solveMany checks all plans before it runs any). */
+export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: SolvePlan): Solution {
   const { problem, method, t1, saveAt } = plan;
   const integration = backend.integrate(problem, method, plan.y0, saveAt.length, plan.saveAttention);
   const times: number[] = [];

@@ -2,6 +2,8 @@
 // test/abi.test.ts checks it against WebAssembly.Module.exports of both
 // builds: every name, kind, arity and constant value.
 
+import { THREADS_ABI } from './threads-abi.js';
+
 /** The exported functions: flat calls over pointers (byte offsets) and sizes. */
 export interface KernelFunctions {
   heapBase(): number;
@@ -10,6 +12,14 @@ export interface KernelFunctions {
   attentionScratchBytes(n: number, d: number, dk: number): number;
   rkSolve(problem: number, method: number, control: number): number;
   expArray(x: number, out: number, count: number): void;
+  /** Rows [rowStart, rowEnd) of the field, with the given scratch (assembly/attention.ts). */
+  attentionRhsRows(problem: number, x: number, out: number, rowStart: number, rowEnd: number, scratch: number): void;
+  /** The field, split over the problem's pool when PROBLEM_POOL != 0 (assembly/parallel.ts). */
+  fieldRhs(problem: number, x: number, out: number): void;
+  /** A worker thread's loop; returns when the pool is stopped. */
+  workerLoop(pool: number, threadIndex: number): void;
+  /** Runs a batch record's independent solves (assembly/batch.ts). */
+  solveBatch(batch: number): void;
 }
 
 /** Arity of each exported function; the type makes its keys those of KernelFunctions. */
@@ -20,6 +30,10 @@ export const KERNEL_FUNCTION_ARITY = {
   attentionScratchBytes: 3,
   rkSolve: 3,
   expArray: 3,
+  attentionRhsRows: 6,
+  fieldRhs: 3,
+  workerLoop: 2,
+  solveBatch: 1,
 } as const satisfies Record<keyof KernelFunctions, number>;
 
 /** Slot numbers of the float64 records, and status codes (assembly/abi.ts). */
@@ -68,6 +82,7 @@ export const ABI = {
   STATUS_DT_MIN: 3,
   GEOMETRY_EUCLIDEAN: 0,
   GEOMETRY_SPHERE: 1,
+  ...THREADS_ABI,
 } as const;
 
 /** An instance's exports as TypeScript sees them. */

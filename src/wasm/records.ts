@@ -12,10 +12,16 @@ export interface ProblemBlock {
   readonly slots: number;
   readonly weights: number;
   readonly scratch: number;
+  /** Pool record the field is split over (0: one thread), and the bytes between consecutive threads' scratches. */
+  readonly pool: number;
+  readonly scratchStride: number;
 }
 
-/** Reserves a problem block big enough for every layer of the problem. */
-export function allocProblem(arena: Arena, problem: FlatProblem, scratchBytes: number): ProblemBlock {
+/**
+ * Reserves a problem block big enough for every layer of the problem, with
+ * one attention scratch per thread when the field is split over `pool`.
+ */
+export function allocProblem(arena: Arena, problem: FlatProblem, scratchBytes: number, pool = 0, threads = 1): ProblemBlock {
   const heads = Math.max(...problem.layers.map((l) => l.heads.length));
   const slots = ABI.PROBLEM_HEAD0 + ABI.HEAD_STRIDE * heads;
   // Each matrix is 16-byte aligned: at most 8 bytes of padding per matrix.
@@ -24,7 +30,11 @@ export function allocProblem(arena: Arena, problem: FlatProblem, scratchBytes: n
       l.heads.reduce((s, h) => s + 8 * ((h.query?.length ?? 0) + (h.key?.length ?? 0) + (h.value?.length ?? 0) + 3), 0),
     ),
   );
-  return { record: arena.alloc(8 * slots), slots, weights: arena.alloc(weightBytes), scratch: arena.alloc(scratchBytes) };
+  const scratchStride = Math.ceil(scratchBytes / 64) * 64; // threads' scratches on separate cache lines
+  const record = arena.alloc(8 * slots);
+  const weights = arena.alloc(weightBytes);
+  const scratch = arena.alloc(scratchStride * (pool === 0 ? 1 : threads));
+  return { record, slots, weights, scratch, pool, scratchStride };
 }
 
 /** The widest d_k of any head: what the attention scratch is sized for. */
@@ -41,6 +51,8 @@ export function writeProblem(arena: Arena, block: ProblemBlock, problem: FlatPro
   rec[ABI.PROBLEM_BETA] = layer.beta;
   rec[ABI.PROBLEM_GEOMETRY] = problem.geometry === 'sphere' ? ABI.GEOMETRY_SPHERE : ABI.GEOMETRY_EUCLIDEAN;
   rec[ABI.PROBLEM_SCRATCH] = block.scratch;
+  rec[ABI.PROBLEM_POOL] = block.pool;
+  rec[ABI.PROBLEM_SCRATCH_STRIDE] = block.scratchStride;
   let next = block.weights;
   const put = (m: Float64Array | null): number => {
     if (m === null) return 0;

@@ -1,0 +1,117 @@
+// The attention field split by rows over T threads that share one linear
+// memory (WebAssembly threads: shared memory and atomics), and the worker
+// side of that split.
+//
+// Protocol (pool record, threads-abi.ts): the main thread (thread 0) writes
+// the job into the pool, sets DONE = 0 and bumps GENERATION (a sequentially
+// consistent atomic, which publishes the job's plain stores), then notifies.
+// Workers 1..T-1 wait on GENERATION with memory.atomic.wait32, do their share,
+// and count themselves into DONE. The main thread never blocks in wait32
+// (a browser's main thread may not): it does its own share, then spins on
+// DONE, which costs only the time the slowest worker lags behind it.
+//
+// Only the main thread hands out jobs and only TypeScript on the main thread
+// grows memory: workers never allocate. Globals (the scratch pointers of
+// attention.ts) are per instance, so every thread has its own.
+
+import {
+  POOL_GENERATION, POOL_DONE, POOL_STOP, POOL_THREADS, POOL_JOB, POOL_ARG0, POOL_ARG1, POOL_ARG2,
+  JOB_FIELD, JOB_BATCH, PROBLEM_POOL, PROBLEM_SCRATCH_STRIDE,
+} from './threads-abi';
+import { PROBLEM_N, PROBLEM_SCRATCH } from './abi';
+import { slot, pointerSlot } from './records';
+import { attentionRhs, attentionRhsRows } from './attention';
+import { runBatchItems } from './batch';
+
+/** Polls of GENERATION before a worker goes to sleep in wait32 (a few microseconds: RK stages come back to back). */
+const SPIN_POLLS: i32 = 4096;
+
+// @ts-ignore: decorator
+@inline function word(pool: usize, i: i32): usize {
+  return pool + (<usize>i << 2);
+}
+
+/** First row of thread t's share: rows are handed out in pairs (the kernel's register blocking), as evenly as they go. */
+function shareStart(n: i32, t: i32, threads: i32): i32 {
+  if (t >= threads) return n;
+  const pairs = (n + 1) >> 1;
+  return min(n, 2 * <i32>((<i64>pairs * <i64>t) / <i64>threads));
+}
+
+/** Thread t's rows of the field, with its own scratch. */
+function fieldShare(problem: usize, x: usize, out: usize, t: i32, threads: i32): void {
+  const n = <i32>slot(problem, PROBLEM_N);
+  const scratch = pointerSlot(problem, PROBLEM_SCRATCH) + <usize>t * pointerSlot(problem, PROBLEM_SCRATCH_STRIDE);
+  attentionRhsRows(problem, x, out, shareStart(n, t, threads), shareStart(n, t + 1, threads), scratch);
+}
+
+/**
+ * Hands a job to the workers, runs thread 0's part and returns when every
+ * worker is done. Called on the main thread only.
+ */
+export function runOnPool(pool: usize, job: i32, arg0: usize, arg1: usize, arg2: usize): void {
+  // Without threads (a build that cannot share memory) there is no one to hand work to.
+  const threads = ASC_FEATURE_THREADS ? load<i32>(word(pool, POOL_THREADS)) : 1;
+  if (ASC_FEATURE_THREADS) {
+    store<i32>(word(pool, POOL_JOB), job);
+    store<i32>(word(pool, POOL_ARG0), <i32>arg0);
+    store<i32>(word(pool, POOL_ARG1), <i32>arg1);
+    store<i32>(word(pool, POOL_ARG2), <i32>arg2);
+    atomic.store<i32>(word(pool, POOL_DONE), 0);
+    atomic.add<i32>(word(pool, POOL_GENERATION), 1);
+    atomic.notify(word(pool, POOL_GENERATION), threads - 1);
+  }
+  runJob(pool, job, arg0, arg1, arg2, 0, threads);
+  if (ASC_FEATURE_THREADS) {
+    // Spin, never wait32: this may be a browser's main thread.
+    while (atomic.load<i32>(word(pool, POOL_DONE)) < threads - 1) {}
+  }
+}
+
+function runJob(pool: usize, job: i32, arg0: usize, arg1: usize, arg2: usize, t: i32, threads: i32): void {
+  if (job == JOB_FIELD) fieldShare(arg0, arg1, arg2, t, threads);
+  else if (job == JOB_BATCH) runBatchItems(arg0, pool, t);
+}
+
+/**
+ * out = f(X), split over the threads of the problem's pool when it has one
+ * (PROBLEM_POOL != 0), else attentionRhs on this thread. The Runge-Kutta loop
+ * calls the field through this function.
+ */
+export function fieldRhs(problem: usize, x: usize, out: usize): void {
+  const pool = pointerSlot(problem, PROBLEM_POOL);
+  if (pool == 0) {
+    attentionRhs(problem, x, out);
+    return;
+  }
+  runOnPool(pool, JOB_FIELD, problem, x, out);
+}
+
+/**
+ * A worker's life: wait for a new generation, do this thread's part of the
+ * job, count into DONE, until STOP. Generations start at 0 and the main
+ * thread hands out the next job only after every worker finished the last,
+ * so a worker that enters late still sees the first job (GENERATION != 0).
+ * Returns at once in builds without threads.
+ */
+export function workerLoop(pool: usize, threadIndex: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  let seen: i32 = 0;
+  while (true) {
+    let polls = 0;
+    while (atomic.load<i32>(word(pool, POOL_GENERATION)) == seen) {
+      if (++polls > SPIN_POLLS) {
+        memory.atomic.wait32(word(pool, POOL_GENERATION), seen, -1);
+        polls = 0;
+      }
+    }
+    seen = atomic.load<i32>(word(pool, POOL_GENERATION));
+    if (atomic.load<i32>(word(pool, POOL_STOP)) != 0) return;
+    const threads = load<i32>(word(pool, POOL_THREADS));
+    runJob(
+      pool, load<i32>(word(pool, POOL_JOB)), <usize>load<u32>(word(pool, POOL_ARG0)),
+      <usize>load<u32>(word(pool, POOL_ARG1)), <usize>load<u32>(word(pool, POOL_ARG2)), threadIndex, threads,
+    );
+    atomic.add<i32>(word(pool, POOL_DONE), 1);
+  }
+}

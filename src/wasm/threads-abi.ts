@@ -1,0 +1,31 @@
+// Slot numbers of the parallel field and of batched solves
+// (assembly/threads-abi.ts); spread into ABI by abi.ts.
+
+export const THREADS_ABI = {
+  PROBLEM_POOL: 10,
+  PROBLEM_SCRATCH_STRIDE: 11,
+  POOL_GENERATION: 0,
+  POOL_DONE: 1,
+  POOL_STOP: 2,
+  POOL_THREADS: 3,
+  POOL_JOB: 4,
+  POOL_ARG0: 5,
+  POOL_ARG1: 6,
+  POOL_ARG2: 7,
+  POOL_NEXT: 8,
+  POOL_BYTES: 64,
+  JOB_FIELD: 1,
+  JOB_BATCH: 2,
+  BATCH_COUNT: 0,
+  BATCH_ITEMS: 1,
+  BATCH_WORK: 2,
+  BATCH_WORK_STRIDE: 3,
+  BATCH_SCRATCH: 4,
+  BATCH_SCRATCH_STRIDE: 5,
+  BATCH_POOL: 6,
+  BATCH_SLOTS: 8,
+  ITEM_PROBLEM: 0,
+  ITEM_METHOD: 1,
+  ITEM_CONTROL: 2,
+  ITEM_SLOTS: 3,
+} as const;

@@ -1,0 +1,178 @@
+// Worker threads for the 'simd' backend: one shared WebAssembly.Memory, the
+// 'simd-threads' build instantiated once per thread on it, workers parked in
+// workerLoop (assembly/parallel.ts) until the main thread hands out a job.
+//
+// Node uses worker_threads, browsers Web Workers; both run a few lines of
+// inline source (no worker file to resolve, which keeps bundlers and `eval`
+// workers out of the way). Where shared memory or workers are missing (a
+// browser page without cross-origin isolation, some edge runtimes) the caller
+// falls back to one thread and reports why.
+
+import { THREADS_ABI } from './threads-abi.js';
+
+/** The build's static data fits in its declared minimum of 2 pages (asconfig.json initialMemory). */
+const INITIAL_PAGES = 2;
+/** Maximum sizes tried for the shared memory, largest first (a shared memory reserves its maximum up front). */
+const MAXIMUM_PAGES = [65536, 16384, 4096];
+
+/** Why threads cannot run here, or null when they can. */
+export function sharedMemoryUnavailable(): string | null {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
+    return 'SharedArrayBuffer is unavailable (a browser page must be cross-origin isolated: COOP/COEP headers)';
+  }
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+    return 'the page is not cross-origin isolated (COOP/COEP headers), so memory cannot be shared';
+  }
+  try {
+    const probe = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    if (!(probe.buffer instanceof SharedArrayBuffer)) return 'this runtime does not share WebAssembly memory';
+  } catch {
+    return 'this runtime cannot create a shared WebAssembly.Memory';
+  }
+  if (!isNode() && typeof Worker !== 'function') return 'this runtime has no Web Workers';
+  return null;
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+/** Logical cores: os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers, else 1. */
+export async function coreCount(): Promise<number> {
+  if (isNode()) {
+    const specifier = 'node:os';
+    const os = (await import(/* @vite-ignore */ specifier)) as { availableParallelism?: () => number; cpus(): unknown[] };
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  }
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' && n >= 1 ? n : 1;
+}
+
+/** What each worker runs: instantiate the shared module, report ready, park in workerLoop. */
+const NODE_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, memory, pool, index } = workerData;
+const instance = new WebAssembly.Instance(module, { env: { memory } });
+parentPort.postMessage('ready');
+instance.exports.workerLoop(pool, index);
+parentPort.close();
+`;
+const WEB_WORKER_SOURCE = `
+onmessage = (event) => {
+  const { module, memory, pool, index } = event.data;
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  postMessage('ready');
+  instance.exports.workerLoop(pool, index);
+  close();
+};
+`;
+
+/** The parts of a Node Worker and a Web Worker used here. */
+interface ThreadHandle {
+  terminate(): unknown;
+}
+
+/** The part of node:worker_threads used here (typed locally: the library builds without Node's types). */
+interface NodeWorker extends ThreadHandle {
+  unref(): void;
+  once(event: 'message', listener: () => void): void;
+  once(event: 'error', listener: (error: Error) => void): void;
+}
+type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
+
+function sharedMemory(): WebAssembly.Memory {
+  let last: unknown;
+  for (const maximum of MAXIMUM_PAGES) {
+    try {
+      return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
+/** Threads 1..T-1 running workerLoop on the main instance's shared memory. */
+export class ThreadPool {
+  private stopped = false;
+
+  private constructor(
+    /** The main thread's instance (thread 0). */
+    readonly instance: WebAssembly.Instance,
+    readonly memory: WebAssembly.Memory,
+    /** Byte offset of the pool record (at heapBase; the arena starts after it). */
+    readonly pool: number,
+    /** Threads in all, the main thread included. */
+    readonly threads: number,
+    private readonly workers: ThreadHandle[],
+  ) {}
+
+  /** Bytes at heapBase the pool record takes; the arena starts after them. */
+  static readonly RESERVED_BYTES = THREADS_ABI.POOL_BYTES;
+
+  /** Spawns threads - 1 workers on `module` (the 'simd-threads' build) and waits until each is ready. */
+  static async create(module: WebAssembly.Module, threads: number): Promise<ThreadPool> {
+    const memory = sharedMemory();
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const pool = (instance.exports.heapBase as () => number)();
+    const words = new Int32Array(memory.buffer, pool, THREADS_ABI.POOL_BYTES / 4);
+    words.fill(0);
+    words[THREADS_ABI.POOL_THREADS] = threads;
+    const workers: ThreadHandle[] = [];
+    const ready: Promise<void>[] = [];
+    try {
+      if (isNode()) {
+        const specifier = 'node:worker_threads';
+        const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as { Worker: NodeWorkerConstructor };
+        for (let index = 1; index < threads; index++) {
+          const worker = new NodeWorker(NODE_WORKER_SOURCE, { eval: true, workerData: { module, memory, pool, index } });
+          // A parked worker must not keep the process alive.
+          worker.unref();
+          workers.push(worker);
+          ready.push(
+            new Promise((resolve, reject) => {
+              worker.once('message', () => resolve());
+              worker.once('error', reject);
+            }),
+          );
+        }
+      } else {
+        const url = URL.createObjectURL(new Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' }));
+        for (let index = 1; index < threads; index++) {
+          const worker = new Worker(url);
+          workers.push(worker);
+          ready.push(
+            new Promise((resolve, reject) => {
+              worker.onmessage = () => resolve();
+              worker.onerror = (event) => reject(new Error(event.message));
+            }),
+          );
+          worker.postMessage({ module, memory, pool, index });
+        }
+        URL.revokeObjectURL(url);
+      }
+      await Promise.all(ready);
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      throw e;
+    }
+    return new ThreadPool(instance, memory, pool, threads, workers);
+  }
+
+  /** Stops the workers: STOP, a new generation and a notify make workerLoop return; then terminate. */
+  dispose(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const words = new Int32Array(this.memory.buffer, this.pool, THREADS_ABI.POOL_BYTES / 4);
+    Atomics.store(words, THREADS_ABI.POOL_STOP, 1);
+    Atomics.add(words, THREADS_ABI.POOL_GENERATION, 1);
+    Atomics.notify(words, THREADS_ABI.POOL_GENERATION);
+    for (const w of this.workers) w.terminate();
+  }
+
+  /** The worker handles (tests check that dispose ends them). */
+  get workerHandles(): readonly ThreadHandle[] {
+    return this.workers;
+  }
+}
