@@ -78,6 +78,7 @@ interface NodeWorker extends ThreadHandle {
   unref(): void;
   once(event: 'message', listener: () => void): void;
   once(event: 'error', listener: (error: Error) => void): void;
+  once(event: 'exit', listener: (code: number) => void): void;
 }
 type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
 
@@ -106,6 +107,9 @@ export class ThreadPool {
     /** Threads in all, the main thread included. */
     readonly threads: number,
     private readonly workers: ThreadHandle[],
+    /** Node: resolves with each worker's exit code once all have ended (0: workerLoop returned). Browsers: at stop(). */
+    readonly exited: Promise<number[]>,
+    private readonly markStopped: () => void,
   ) {}
 
   /** Bytes at heapBase the pool record takes; the arena starts after them. */
@@ -121,6 +125,11 @@ export class ThreadPool {
     words[THREADS_ABI.POOL_THREADS] = threads;
     const workers: ThreadHandle[] = [];
     const ready: Promise<void>[] = [];
+    const exits: Promise<number>[] = [];
+    let markStopped = (): void => {};
+    const stoppedSignal = new Promise<number[]>((resolve) => {
+      markStopped = () => resolve([]);
+    });
     try {
       if (isNode()) {
         const specifier = 'node:worker_threads';
@@ -130,6 +139,7 @@ export class ThreadPool {
           // A parked worker must not keep the process alive.
           worker.unref();
           workers.push(worker);
+          exits.push(new Promise((resolve) => worker.once('exit', resolve)));
           ready.push(
             new Promise((resolve, reject) => {
               worker.once('message', () => resolve());
@@ -157,22 +167,27 @@ export class ThreadPool {
       for (const w of workers) w.terminate();
       throw e;
     }
-    return new ThreadPool(instance, memory, pool, threads, workers);
+    const exited = exits.length > 0 ? Promise.all(exits) : stoppedSignal;
+    return new ThreadPool(instance, memory, pool, threads, workers, exited, markStopped);
   }
 
-  /** Stops the workers: STOP, a new generation and a notify make workerLoop return; then terminate. */
-  dispose(): void {
+  /**
+   * Asks the workers to end: STOP, a new generation and a notify make each
+   * workerLoop return, after which the worker's script ends by itself.
+   */
+  stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     const words = new Int32Array(this.memory.buffer, this.pool, THREADS_ABI.POOL_BYTES / 4);
     Atomics.store(words, THREADS_ABI.POOL_STOP, 1);
     Atomics.add(words, THREADS_ABI.POOL_GENERATION, 1);
     Atomics.notify(words, THREADS_ABI.POOL_GENERATION);
-    for (const w of this.workers) w.terminate();
+    this.markStopped();
   }
 
-  /** The worker handles (tests check that dispose ends them). */
-  get workerHandles(): readonly ThreadHandle[] {
-    return this.workers;
+  /** stop(), then terminate every worker at once (whether or not it has ended by itself yet). */
+  dispose(): void {
+    this.stop();
+    for (const w of this.workers) w.terminate();
   }
 }
