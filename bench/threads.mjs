@@ -1,0 +1,186 @@
+// Multi-core benchmarks of the 'simd' backend (run `npm run build` first):
+//   field:  ms per attention right-hand side, 1 thread vs T threads, samples interleaved
+//           (1, T, 1, T, ...) so that both see the same load on a shared machine;
+//   solve:  ms per Dormand-Prince solve (t1 = 0.25, rtol 1e-8), the same way;
+//   phase:  a batched ensemble with solveMany, the phase diagram of Geshkovski, Letrouit,
+//           Polyanskiy, Rigollet: systems of N = 32 tokens on the circle (d = 2) with random
+//           initial positions, for each of 90 values of beta (0.1, 0.2, ..., 9), solved to t1;
+//           prints the fraction of systems collapsed into one cluster at each save time.
+// Medians of the samples; the load average before and after is printed with them.
+//
+//   node bench/threads.mjs                              all parts, the full phase diagram
+//                                                       (2048 systems x 90 betas = 184320 solves)
+//   node bench/threads.mjs --only field --size 1024x64  one part, one size
+//   node bench/threads.mjs --only phase --systems 64    a scaled-down phase diagram
+//   options: --threads T (default: the core count), --samples S, --t1 X (phase, default 30)
+// Results go to bench/results/threads.json.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createEngine } from '../dist/index.js';
+import { randomMatrix, seededRandom } from '../dist/random.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    size: { type: 'string', multiple: true },
+    threads: { type: 'string' },
+    samples: { type: 'string', default: '15' },
+    systems: { type: 'string', default: '2048' },
+    betas: { type: 'string', default: '90' },
+    t1: { type: 'string', default: '30' },
+    rtol: { type: 'string', default: '1e-6' },
+  },
+});
+const THREADS = Number(args.threads ?? os.availableParallelism());
+const SAMPLES = Number(args.samples);
+const SIZES = (args.size ?? ['256x64', '1024x16', '1024x64']).map((s) => s.split('x').map(Number));
+const parts = args.only ? [args.only] : ['field', 'solve', 'phase'];
+const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(4));
+
+const one = await createEngine({ backend: 'simd', threads: 1 });
+const many = await createEngine({ backend: 'simd', threads: THREADS });
+console.log(
+  `attnflow threads benchmark: ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, Node ${process.version}`,
+);
+console.log(`engines: "${one.description}" vs "${many.description}"; load average ${load().join(' ')}`);
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cores: os.availableParallelism(),
+  threads: many.threads,
+  loadAtStart: load(),
+};
+
+/** Interleaved samples of two functions after a warm-up: V8 tiers a fresh module up only after a few calls. */
+function sideBySide(f1, f2, samples, warmup) {
+  for (let i = 0; i < warmup; i++) {
+    f1();
+    f2();
+  }
+  const a = [];
+  const b = [];
+  for (let i = 0; i < samples; i++) {
+    let t = performance.now();
+    f1();
+    a.push(performance.now() - t);
+    t = performance.now();
+    f2();
+    b.push(performance.now() - t);
+  }
+  return { one: median(a), many: median(b), ratio: median(a) / median(b) };
+}
+
+if (parts.includes('field') || parts.includes('solve')) {
+  for (const [n, d] of SIZES) {
+    const random = seededRandom(n + d);
+    const tokens = { data: Float64Array.from(randomMatrix(random, n, d).flat()), n, d };
+    if (parts.includes('field')) {
+      const options = { tokens };
+      const r = sideBySide(
+        () => one.attentionRhs(options),
+        () => many.attentionRhs(options),
+        SAMPLES,
+        5,
+      );
+      console.log(
+        `field ${n}x${d}: 1 thread ${fmt(r.one)} ms, ${THREADS} threads ${fmt(r.many)} ms, ratio ${r.ratio.toFixed(2)}x`,
+      );
+      results[`field ${n}x${d}`] = r;
+    }
+    if (parts.includes('solve')) {
+      const options = { tokens, t1: 0.25 };
+      const evals = one.solve(options).stats.rhsEvaluations;
+      const r = sideBySide(
+        () => one.solve(options),
+        () => many.solve(options),
+        Math.max(3, SAMPLES >> 2),
+        1,
+      );
+      console.log(
+        `solve ${n}x${d} (${evals} RHS): 1 thread ${fmt(r.one)} ms, ${THREADS} threads ${fmt(r.many)} ms, ratio ${r.ratio.toFixed(2)}x`,
+      );
+      results[`solve ${n}x${d}`] = { ...r, rhsEvaluations: evals };
+    }
+  }
+}
+
+if (parts.includes('phase')) {
+  const systems = Number(args.systems);
+  const betaCount = Number(args.betas);
+  const t1 = Number(args.t1);
+  const rtol = Number(args.rtol);
+  const betas = Array.from({ length: betaCount }, (_, i) => Math.round(((9 * (i + 1)) / betaCount) * 1000) / 1000);
+  const saveAt = Array.from({ length: Math.floor(t1) + 1 }, (_, i) => i);
+  const shared = { geometry: 'sphere', t1, saveAt, rtol, atol: rtol * 1e-3 };
+  /** One cluster: every token within 1e-2 of the first (on the circle the flow collapses to a point; for large beta it lingers near several clusters first, Geshkovski et al.). */
+  const clustered = (x) => {
+    for (let i = 1; i < 32; i++) if (Math.hypot(x[2 * i] - x[0], x[2 * i + 1] - x[1]) > 1e-2) return false;
+    return true;
+  };
+  const run = (engine) => {
+    const fractions = [];
+    let ms = 0;
+    let evals = 0;
+    let solves = 0;
+    for (const beta of betas) {
+      // The same initial systems for every beta and both engines.
+      const r = seededRandom(7);
+      const problems = Array.from({ length: systems }, () => ({ beta, tokens: randomMatrix(r, 32, 2) }));
+      const t = performance.now();
+      const sols = engine.solveMany(problems, shared);
+      ms += performance.now() - t;
+      solves += sols.length;
+      for (const s of sols) {
+        if (s.status !== 'success') throw new Error(`beta = ${beta}: ${s.message}`);
+        evals += s.stats.rhsEvaluations;
+      }
+      fractions.push(saveAt.map((_, i) => sols.filter((s) => clustered(s.tokens[i])).length / systems));
+    }
+    return { ms, evals, solves, fractions };
+  };
+  console.log(
+    `phase diagram: ${systems} systems x ${betaCount} betas, N = 32, d = 2, t1 = ${t1}, rtol ${rtol}; load ${load().join(' ')}`,
+  );
+  const a = run(one);
+  const b = run(many);
+  const same = JSON.stringify(a.fractions) === JSON.stringify(b.fractions);
+  console.log(
+    `phase: 1 thread ${(a.ms / 1000).toFixed(1)} s, ${THREADS} threads ${(b.ms / 1000).toFixed(1)} s, ratio ${(a.ms / b.ms).toFixed(2)}x; ` +
+      `${a.solves} solves, ${(a.evals / a.solves).toFixed(0)} RHS per solve, ${((1000 * b.solves) / b.ms).toFixed(0)} solves/s on ${THREADS} threads; identical diagrams: ${same}`,
+  );
+  console.log('fraction of systems in one cluster (rows: beta; columns: t = 0, 5, 10, ...):');
+  const cols = saveAt.filter((t) => t % 5 === 0);
+  for (let i = 0; i < betas.length; i += Math.max(1, Math.floor(betas.length / 18))) {
+    console.log(`  beta ${betas[i].toFixed(2).padStart(5)}: ${cols.map((t) => a.fractions[i][t].toFixed(2)).join(' ')}`);
+  }
+  results.phase = {
+    systems,
+    betas,
+    t1,
+    rtol,
+    saveAt,
+    oneThreadMs: a.ms,
+    manyThreadsMs: b.ms,
+    ratio: a.ms / b.ms,
+    rhsPerSolve: a.evals / a.solves,
+    identical: same,
+    fractions: a.fractions,
+  };
+}
+
+results.loadAtEnd = load();
+console.log(`load average at the end: ${results.loadAtEnd.join(' ')}`);
+mkdirSync(join(HERE, 'results'), { recursive: true });
+writeFileSync(join(HERE, 'results', 'threads.json'), `${JSON.stringify(results, null, 1)}\n`);
+one.dispose();
+many.dispose();
