@@ -6,16 +6,19 @@
 // the job into the pool, sets DONE = 0 and bumps GENERATION (a sequentially
 // consistent atomic, which publishes the job's plain stores), then notifies.
 // Workers 1..T-1 wait on GENERATION with memory.atomic.wait32, do their share,
-// and count themselves into DONE. The main thread never blocks in wait32
-// (a browser's main thread may not): it does its own share, then spins on
-// DONE, which costs only the time the slowest worker lags behind it.
+// and count themselves into DONE (and notify it). The main thread does its
+// own share, then polls DONE; where it may block (POOL_MAIN_MAY_WAIT: Node,
+// a Web Worker) it sleeps in wait32 after SPIN_POLLS polls, which frees the
+// core for a worker on a loaded machine. A browser's main thread may not
+// block in wait32: there it spins, which costs only the time the slowest
+// worker lags behind it.
 //
 // Only the main thread hands out jobs and only TypeScript on the main thread
 // grows memory: workers never allocate. Globals (the scratch pointers of
 // attention.ts) are per instance, so every thread has its own.
 
 import {
-  POOL_GENERATION, POOL_DONE, POOL_STOP, POOL_THREADS, POOL_JOB, POOL_ARG0, POOL_ARG1, POOL_ARG2,
+  POOL_GENERATION, POOL_DONE, POOL_STOP, POOL_THREADS, POOL_JOB, POOL_ARG0, POOL_ARG1, POOL_ARG2, POOL_MAIN_MAY_WAIT,
   JOB_FIELD, JOB_BATCH, PROBLEM_POOL, PROBLEM_SCRATCH_STRIDE,
 } from './threads-abi';
 import { PROBLEM_N, PROBLEM_SCRATCH } from './abi';
@@ -63,8 +66,16 @@ export function runOnPool(pool: usize, job: i32, arg0: usize, arg1: usize, arg2:
   }
   runJob(pool, job, arg0, arg1, arg2, 0, threads);
   if (ASC_FEATURE_THREADS) {
-    // Spin, never wait32: this may be a browser's main thread.
-    while (atomic.load<i32>(word(pool, POOL_DONE)) < threads - 1) {}
+    const mayWait = load<i32>(word(pool, POOL_MAIN_MAY_WAIT)) != 0;
+    let polls = 0;
+    while (true) {
+      const done = atomic.load<i32>(word(pool, POOL_DONE));
+      if (done >= threads - 1) break;
+      if (mayWait && ++polls > SPIN_POLLS) {
+        memory.atomic.wait32(word(pool, POOL_DONE), done, -1);
+        polls = 0;
+      }
+    }
   }
 }
 
@@ -113,5 +124,6 @@ export function workerLoop(pool: usize, threadIndex: i32): void {
       <usize>load<u32>(word(pool, POOL_ARG1)), <usize>load<u32>(word(pool, POOL_ARG2)), threadIndex, threads,
     );
     atomic.add<i32>(word(pool, POOL_DONE), 1);
+    atomic.notify(word(pool, POOL_DONE), 1);
   }
 }

@@ -6,7 +6,9 @@
 //           Polyanskiy, Rigollet: systems of N = 32 tokens on the circle (d = 2) with random
 //           initial positions, for each of 90 values of beta (0.1, 0.2, ..., 9), solved to t1;
 //           prints the fraction of systems collapsed into one cluster at each save time.
-// Medians of the samples; the load average before and after is printed with them.
+// Medians of the samples, wall clock and CPU time of all the process's threads (on a loaded
+// machine the CPU time shows the work was split even when the wall clock cannot); the load average
+// before and after is printed with them.
 //
 //   node bench/threads.mjs                              all parts, the full phase diagram
 //                                                       (2048 systems x 90 betas = 184320 solves)
@@ -69,15 +71,21 @@ function sideBySide(f1, f2, samples, warmup) {
   }
   const a = [];
   const b = [];
+  const cpuA = [];
+  const cpuB = [];
+  const time = (f, wall, cpu) => {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    f();
+    wall.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000); // every thread of the process
+  };
   for (let i = 0; i < samples; i++) {
-    let t = performance.now();
-    f1();
-    a.push(performance.now() - t);
-    t = performance.now();
-    f2();
-    b.push(performance.now() - t);
+    time(f1, a, cpuA);
+    time(f2, b, cpuB);
   }
-  return { one: median(a), many: median(b), ratio: median(a) / median(b) };
+  return { one: median(a), many: median(b), ratio: median(a) / median(b), cpuOne: median(cpuA), cpuMany: median(cpuB) };
 }
 
 if (parts.includes('field') || parts.includes('solve')) {

@@ -13,6 +13,7 @@ export const THREADS_ABI = {
   POOL_ARG1: 6,
   POOL_ARG2: 7,
   POOL_NEXT: 8,
+  POOL_MAIN_MAY_WAIT: 9,
   POOL_BYTES: 64,
   JOB_FIELD: 1,
   JOB_BATCH: 2,

@@ -33,6 +33,12 @@ export function sharedMemoryUnavailable(): string | null {
   return null;
 }
 
+/** Whether this thread may block in Atomics.wait: everywhere but a browser's main thread. */
+function mayBlock(): boolean {
+  if (isNode()) return true;
+  return typeof (globalThis as { importScripts?: unknown }).importScripts === 'function'; // a (classic) Web Worker
+}
+
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === 'string';
@@ -123,6 +129,7 @@ export class ThreadPool {
     const words = new Int32Array(memory.buffer, pool, THREADS_ABI.POOL_BYTES / 4);
     words.fill(0);
     words[THREADS_ABI.POOL_THREADS] = threads;
+    words[THREADS_ABI.POOL_MAIN_MAY_WAIT] = mayBlock() ? 1 : 0;
     const workers: ThreadHandle[] = [];
     const ready: Promise<void>[] = [];
     const exits: Promise<number>[] = [];
