@@ -101,7 +101,7 @@ if (parts.includes('field') || parts.includes('solve')) {
         5,
       );
       console.log(
-        `field ${n}x${d}: 1 thread ${fmt(r.one)} ms, ${THREADS} threads ${fmt(r.many)} ms, ratio ${r.ratio.toFixed(2)}x`,
+        `field ${n}x${d}: 1 thread ${fmt(r.one)} ms, ${THREADS} threads ${fmt(r.many)} ms, ratio ${r.ratio.toFixed(2)}x (CPU ms, all threads: ${fmt(r.cpuOne)} vs ${fmt(r.cpuMany)})`,
       );
       results[`field ${n}x${d}`] = r;
     }
@@ -115,7 +115,7 @@ if (parts.includes('field') || parts.includes('solve')) {
         1,
       );
       console.log(
-        `solve ${n}x${d} (${evals} RHS): 1 thread ${fmt(r.one)} ms, ${THREADS} threads ${fmt(r.many)} ms, ratio ${r.ratio.toFixed(2)}x`,
+        `solve ${n}x${d} (${evals} RHS): 1 thread ${fmt(r.one)} ms, ${THREADS} threads ${fmt(r.many)} ms, ratio ${r.ratio.toFixed(2)}x (CPU ms, all threads: ${fmt(r.cpuOne)} vs ${fmt(r.cpuMany)})`,
       );
       results[`solve ${n}x${d}`] = { ...r, rhsEvaluations: evals };
     }
