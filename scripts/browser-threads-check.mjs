@@ -6,7 +6,7 @@
 //   node scripts/browser-threads-check.mjs        (CHROMIUM=/path/to/chrome to choose the browser)
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -83,6 +83,8 @@ function runPage(isolated) {
         res.end();
       }
     });
+    const profile = join(tmpdir(), `attnflow-chromium-${process.pid}-${isolated}`);
+    server.on('close', () => setTimeout(() => rmSync(profile, { recursive: true, force: true }), 500));
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
       browser = spawn(CHROMIUM, [
@@ -93,7 +95,7 @@ function runPage(isolated) {
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
-        `--user-data-dir=${join(tmpdir(), `attnflow-chromium-${process.pid}-${isolated}`)}`,
+        `--user-data-dir=${profile}`,
         `http://127.0.0.1:${port}/`,
       ]);
       browser.on('error', reject);
