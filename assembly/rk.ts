@@ -137,7 +137,8 @@ function denseOutput(
 /**
  * Integrates dX/dt = f(X) (fieldRhs: split over threads when the problem has
  * a pool) over one segment [t0, t1] (one layer's weights) with the tableau in
- * `method`; reads and writes the control record. Returns the status code, also stored in CONTROL_STATUS.
+ * `method`; reads and writes the control record. Returns the status code,
+ * also stored in CONTROL_STATUS.
  */
 export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const m = <i32>slot(problem, PROBLEM_N) * <i32>slot(problem, PROBLEM_D);

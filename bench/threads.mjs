@@ -15,7 +15,7 @@
 //   node bench/threads.mjs --only field --size 1024x64  one part, one size
 //   node bench/threads.mjs --only phase --systems 64    a scaled-down phase diagram
 //   options: --threads T (default: the core count), --samples S, --t1 X (phase, default 30)
-// Results go to bench/results/threads.json.
+// Results go to bench/results/threads.json (one line of JSON; not committed, see bench/.gitignore).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -189,6 +189,6 @@ if (parts.includes('phase')) {
 results.loadAtEnd = load();
 console.log(`load average at the end: ${results.loadAtEnd.join(' ')}`);
 mkdirSync(join(HERE, 'results'), { recursive: true });
-writeFileSync(join(HERE, 'results', 'threads.json'), `${JSON.stringify(results, null, 1)}\n`);
+writeFileSync(join(HERE, 'results', 'threads.json'), `${JSON.stringify(results)}\n`);
 one.dispose();
 many.dispose();
