@@ -50,6 +50,5 @@ export function solveBatch(batch: usize): void {
     runBatchItems(batch, 0, 0);
     return;
   }
-  store<i32>(pool + (<usize>POOL_NEXT << 2), 0); // published to the workers by runOnPool's atomic bump
   runOnPool(pool, JOB_BATCH, batch, 0, 0);
 }

@@ -5,13 +5,15 @@
 // Protocol (pool record, threads-abi.ts): the main thread (thread 0) writes
 // the job into the pool, sets DONE = 0 and bumps GENERATION (a sequentially
 // consistent atomic, which publishes the job's plain stores), then notifies.
-// Workers 1..T-1 wait on GENERATION with memory.atomic.wait32, do their share,
-// and count themselves into DONE (and notify it). The main thread does its
-// own share, then polls DONE; where it may block (POOL_MAIN_MAY_WAIT: Node,
-// a Web Worker) it sleeps in wait32 after SPIN_POLLS polls, which frees the
-// core for a worker on a loaded machine. A browser's main thread may not
-// block in wait32: there it spins, which costs only the time the slowest
-// worker lags behind it.
+// Workers 1..T-1 wait on GENERATION with memory.atomic.wait32. Every thread,
+// the main one included, takes blocks of the job (rows of the field, or
+// whole solves of a batch) from the shared counter NEXT until none is left;
+// workers then count themselves into DONE and notify it. The main thread
+// then polls DONE; where it may block (POOL_MAIN_MAY_WAIT: Node, a Web
+// Worker) it sleeps in wait32 after SPIN_POLLS polls, which frees the core
+// for a worker on a loaded machine. A browser's main thread may not block in
+// wait32: there it spins, which costs only the time the slowest worker needs
+// to finish the block it holds.
 //
 // Only the main thread hands out jobs and only TypeScript on the main thread
 // grows memory: workers never allocate. Globals (the scratch pointers of
@@ -19,6 +21,7 @@
 
 import {
   POOL_GENERATION, POOL_DONE, POOL_STOP, POOL_THREADS, POOL_JOB, POOL_ARG0, POOL_ARG1, POOL_ARG2, POOL_MAIN_MAY_WAIT,
+  POOL_NEXT,
   JOB_FIELD, JOB_BATCH, PROBLEM_POOL, PROBLEM_SCRATCH_STRIDE,
 } from './threads-abi';
 import { PROBLEM_N, PROBLEM_SCRATCH } from './abi';
@@ -34,18 +37,37 @@ const SPIN_POLLS: i32 = 4096;
   return pool + (<usize>i << 2);
 }
 
-/** First row of thread t's share: rows are handed out in pairs (the kernel's register blocking), as evenly as they go. */
-function shareStart(n: i32, t: i32, threads: i32): i32 {
-  if (t >= threads) return n;
-  const pairs = (n + 1) >> 1;
-  return min(n, 2 * <i32>((<i64>pairs * <i64>t) / <i64>threads));
-}
+/** Smallest block of rows a thread takes (even: the kernel blocks rows in pairs). */
+const MIN_BLOCK_ROWS: i32 = 16;
 
-/** Thread t's rows of the field, with its own scratch. */
-function fieldShare(problem: usize, x: usize, out: usize, t: i32, threads: i32): void {
+/**
+ * Thread t's part of the field: blocks of rows taken from the shared counter
+ * POOL_NEXT until none is left, with its own scratch. Guided self-scheduling
+ * (Polychronopoulos & Kuck 1987): each block is 1/(2T) of the rows left, at
+ * least MIN_BLOCK_ROWS and at least N/(8T), so a thread that starts late (a
+ * worker still waking, a core taken by another process) leaves its rows to
+ * the others instead of holding everyone up, while each thread packs the keys
+ * only a few times (every attentionRhsRows call packs all N keys).
+ */
+function fieldBlocks(pool: usize, problem: usize, x: usize, out: usize, t: i32, threads: i32): void {
+  if (!ASC_FEATURE_THREADS) return; // never called there: runOnPool computes the whole field itself
   const n = <i32>slot(problem, PROBLEM_N);
   const scratch = pointerSlot(problem, PROBLEM_SCRATCH) + <usize>t * pointerSlot(problem, PROBLEM_SCRATCH_STRIDE);
-  attentionRhsRows(problem, x, out, shareStart(n, t, threads), shareStart(n, t + 1, threads), scratch);
+  const next = word(pool, POOL_NEXT);
+  const smallest = max(MIN_BLOCK_ROWS, n / (8 * threads));
+  let start = atomic.load<i32>(next);
+  while (start < n) {
+    let rows = max(smallest, (n - start) / (2 * threads));
+    rows += rows & 1;
+    const end = min(n, start + rows);
+    const seen = atomic.cmpxchg<i32>(next, start, end);
+    if (seen != start) {
+      start = seen; // another thread took a block first: try again from where it ended
+      continue;
+    }
+    attentionRhsRows(problem, x, out, start, end, scratch);
+    start = atomic.load<i32>(next);
+  }
 }
 
 /**
@@ -55,7 +77,12 @@ function fieldShare(problem: usize, x: usize, out: usize, t: i32, threads: i32):
 export function runOnPool(pool: usize, job: i32, arg0: usize, arg1: usize, arg2: usize): void {
   // Without threads (a build that cannot share memory) there is no one to hand work to.
   const threads = ASC_FEATURE_THREADS ? load<i32>(word(pool, POOL_THREADS)) : 1;
+  if (!ASC_FEATURE_THREADS && job == JOB_FIELD) {
+    attentionRhs(arg0, arg1, arg2);
+    return;
+  }
   if (ASC_FEATURE_THREADS) {
+    store<i32>(word(pool, POOL_NEXT), 0);
     store<i32>(word(pool, POOL_JOB), job);
     store<i32>(word(pool, POOL_ARG0), <i32>arg0);
     store<i32>(word(pool, POOL_ARG1), <i32>arg1);
@@ -80,7 +107,7 @@ export function runOnPool(pool: usize, job: i32, arg0: usize, arg1: usize, arg2:
 }
 
 function runJob(pool: usize, job: i32, arg0: usize, arg1: usize, arg2: usize, t: i32, threads: i32): void {
-  if (job == JOB_FIELD) fieldShare(arg0, arg1, arg2, t, threads);
+  if (job == JOB_FIELD) fieldBlocks(pool, arg0, arg1, arg2, t, threads);
   else if (job == JOB_BATCH) runBatchItems(arg0, pool, t);
 }
 

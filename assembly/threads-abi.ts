@@ -15,7 +15,7 @@ export const POOL_JOB: i32 = 4; // JOB_FIELD or JOB_BATCH
 export const POOL_ARG0: i32 = 5; // field: problem record; batch: batch record
 export const POOL_ARG1: i32 = 6; // field: x
 export const POOL_ARG2: i32 = 7; // field: out
-export const POOL_NEXT: i32 = 8; // batch: next item to take
+export const POOL_NEXT: i32 = 8; // field: next row to take; batch: next item to take
 export const POOL_MAIN_MAY_WAIT: i32 = 9; // 1: the main thread may block in wait32 (Node, a Web Worker); 0: it spins (a browser's main thread)
 export const POOL_BYTES: i32 = 64;
 
