@@ -12,7 +12,7 @@ import {
 import { PROBLEM_SCRATCH, CONTROL_WORK } from './abi';
 import { slot, setSlot, pointerSlot } from './records';
 import { rkSolve } from './rk';
-import { runOnPool } from './parallel';
+import { runOnPool, countWork } from './parallel';
 
 /** Runs item k of the batch on thread t: its field on this thread alone, with thread t's work and scratch. */
 function runItem(batch: usize, k: i32, t: i32): void {
@@ -36,6 +36,7 @@ export function runBatchItems(batch: usize, pool: usize, t: i32): void {
     if (pool != 0) {
       for (let k = atomic.add<i32>(pool + (<usize>POOL_NEXT << 2), 1); k < count; k = atomic.add<i32>(pool + (<usize>POOL_NEXT << 2), 1)) {
         runItem(batch, k, t);
+        countWork(pool, t, 1);
       }
       return;
     }

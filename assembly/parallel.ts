@@ -21,7 +21,7 @@
 
 import {
   POOL_GENERATION, POOL_DONE, POOL_STOP, POOL_THREADS, POOL_JOB, POOL_ARG0, POOL_ARG1, POOL_ARG2, POOL_MAIN_MAY_WAIT,
-  POOL_NEXT,
+  POOL_NEXT, POOL_WORK_DONE0,
   JOB_FIELD, JOB_BATCH, PROBLEM_POOL, PROBLEM_SCRATCH_STRIDE,
 } from './threads-abi';
 import { PROBLEM_N, PROBLEM_SCRATCH } from './abi';
@@ -35,6 +35,12 @@ const SPIN_POLLS: i32 = 4096;
 // @ts-ignore: decorator
 @inline function word(pool: usize, i: i32): usize {
   return pool + (<usize>i << 2);
+}
+
+/** Adds to thread t's cumulative count of work done (only thread t writes it; read after DONE). */
+export function countWork(pool: usize, t: i32, amount: i32): void {
+  const w = word(pool, POOL_WORK_DONE0 + t);
+  store<i32>(w, load<i32>(w) + amount);
 }
 
 /** Smallest block of rows a thread takes (even: the kernel blocks rows in pairs). */
@@ -66,6 +72,7 @@ function fieldBlocks(pool: usize, problem: usize, x: usize, out: usize, t: i32, 
       continue;
     }
     attentionRhsRows(problem, x, out, start, end, scratch);
+    countWork(pool, t, end - start);
     start = atomic.load<i32>(next);
   }
 }

@@ -8,6 +8,7 @@ import { fieldProblem, oneOf } from './problem.js';
 import { createReferenceBackend } from './reference/integrate.js';
 import { solveOn } from './solve.js';
 import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
+import { ABI } from './wasm/abi.js';
 import { WasmBackend } from './wasm/backend.js';
 import { hasSimd, hasWebAssembly } from './wasm/detect.js';
 import { wasmModule } from './wasm/load.js';
@@ -153,9 +154,10 @@ export async function createEngine(options: InitOptions = {}): Promise<Engine> {
 }
 
 async function threadCount(threads: number | undefined): Promise<number> {
-  if (threads === undefined) return coreCount();
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
-    throw new AttnflowError('invalid_value', 'threads', `must be an integer in [1, 256], got ${threads}`);
+  const most = ABI.POOL_MAX_THREADS;
+  if (threads === undefined) return Math.min(await coreCount(), most);
+  if (!Number.isInteger(threads) || threads < 1 || threads > most) {
+    throw new AttnflowError('invalid_value', 'threads', `must be an integer in [1, ${most}], got ${threads}`);
   }
   return threads;
 }

@@ -227,6 +227,41 @@ async function until(condition: () => boolean, ms: number): Promise<boolean> {
   return condition();
 }
 
+describe('every thread takes part', () => {
+  it('the rows of each field evaluation are split between the threads, all of them computed once', async () => {
+    const pool = await ThreadPool.create(await wasmModule('simd-threads'), 2);
+    try {
+      const exports = kernelExports(pool.instance);
+      const arena = new Arena(exports.memory, pool.pool + ABI.POOL_BYTES);
+      const random = seededRandom(11);
+      const n = 301;
+      const d = 16;
+      const options = { tokens: randomMatrix(random, n, d), geometry: 'sphere' as const };
+      const { problem, x } = fieldProblem(options);
+      const scratch = exports.attentionScratchBytes(n, d, d);
+      const block = allocProblem(arena, problem, scratch, pool.pool, 2);
+      const xPtr = arena.alloc(8 * x.length);
+      const outPtr = arena.alloc(8 * x.length);
+      arena.commit('test');
+      writeProblem(arena, block, problem, problem.layers[0]);
+      arena.f64(xPtr, x.length).set(x);
+      const expected = (await single).attentionRhs(options);
+      // Which thread gets which rows depends on timing; over enough calls the worker gets some.
+      for (let call = 1; call <= 400; call++) {
+        arena.f64(outPtr, x.length).fill(Number.NaN);
+        exports.fieldRhs(block.record, xPtr, outPtr);
+        expect(arena.f64(outPtr, x.length)).toEqual(expected);
+        const done = pool.workDone();
+        expect(done[0] + done[1]).toBe(call * n);
+        if (done[1] > 0 && done[0] > 0) return;
+      }
+      throw new Error(`after 400 calls the rows were done ${pool.workDone().join(' / ')} by the two threads`);
+    } finally {
+      pool.dispose();
+    }
+  });
+});
+
 describe('worker lifecycle', () => {
   it('stop() makes every workerLoop return: the workers end by themselves with exit code 0', async () => {
     const pool = await ThreadPool.create(await wasmModule('simd-threads'), 3);

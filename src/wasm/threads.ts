@@ -192,6 +192,12 @@ export class ThreadPool {
     this.markStopped();
   }
 
+  /** Rows (field) and solves (batch) each thread has done since the pool started; thread 0 is the caller. */
+  workDone(): number[] {
+    const words = new Int32Array(this.memory.buffer, this.pool + 4 * THREADS_ABI.POOL_WORK_DONE0, this.threads);
+    return Array.from(words);
+  }
+
   /** stop(), then terminate every worker at once (whether or not it has ended by itself yet). */
   dispose(): void {
     this.stop();
