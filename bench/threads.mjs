@@ -2,6 +2,10 @@
 //   field:  ms per attention right-hand side, 1 thread vs T threads, samples interleaved
 //           (1, T, 1, T, ...) so that both see the same load on a shared machine;
 //   solve:  ms per Dormand-Prince solve (t1 = 0.25, rtol 1e-8), the same way;
+//   ceiling: what the machine allows: ms per field (1024 x 64) of one single-threaded engine alone,
+//           then of T independent single-threaded engines on T worker threads at once; their summed
+//           speed over the fastest one's is the best any T-thread split can reach right now (on a
+//           shared VM the cores can differ in speed, e.g. a vCPU whose core a neighbour also uses);
 //   phase:  a batched ensemble with solveMany, the phase diagram of Geshkovski, Letrouit,
 //           Polyanskiy, Rigollet: systems of N = 32 tokens on the circle (d = 2) with random
 //           initial positions, for each of 90 values of beta (0.1, 0.2, ..., 9), solved to t1;
@@ -22,6 +26,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { createEngine } from '../dist/index.js';
 import { randomMatrix, seededRandom } from '../dist/random.js';
 
@@ -41,7 +46,7 @@ const { values: args } = parseArgs({
 const THREADS = Number(args.threads ?? os.availableParallelism());
 const SAMPLES = Number(args.samples);
 const SIZES = (args.size ?? ['256x64', '1024x16', '1024x64']).map((s) => s.split('x').map(Number));
-const parts = args.only ? [args.only] : ['field', 'solve', 'phase'];
+const parts = args.only ? [args.only] : ['ceiling', 'field', 'solve', 'phase'];
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -86,6 +91,55 @@ function sideBySide(f1, f2, samples, warmup) {
     time(f2, b, cpuB);
   }
   return { one: median(a), many: median(b), ratio: median(a) / median(b), cpuOne: median(cpuA), cpuMany: median(cpuB) };
+}
+
+/** Source of a thread that times a single-threaded engine's 1024 x 64 field for `ms` and posts the median. */
+const CEILING_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const { createEngine } = await import(workerData.index);
+  const e = await createEngine({ backend: 'simd', threads: 1 });
+  const n = 1024, d = 64;
+  const o = { tokens: { data: Float64Array.from({ length: n * d }, (_, i) => Math.sin(i)), n, d } };
+  for (let w = 0; w < 5; w++) e.attentionRhs(o);
+  const t = [];
+  const until = performance.now() + workerData.ms;
+  while (performance.now() < until) { const s = performance.now(); e.attentionRhs(o); t.push(performance.now() - s); }
+  t.sort((a, b) => a - b);
+  parentPort.postMessage(t[t.length >> 1]);
+})();
+`;
+
+async function concurrentFields(count, ms) {
+  const index = new URL('../dist/index.js', import.meta.url).href;
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve, reject) => {
+          const w = new Worker(CEILING_SOURCE, { eval: true, workerData: { index, ms } });
+          w.once('message', (m) => {
+            resolve(m);
+            w.terminate();
+          });
+          w.once('error', reject);
+        }),
+    ),
+  );
+}
+
+if (parts.includes('ceiling')) {
+  const [alone] = await concurrentFields(1, 2000);
+  const together = await concurrentFields(THREADS, 2000);
+  // Cores may differ in speed (a vCPU sharing its core with a neighbour): the best a split can do is the
+  // summed speed of the T threads, relative to the fastest of them (where a single-threaded run may land).
+  const fastest = Math.min(...together);
+  const ceiling = together.reduce((sum, t) => sum + fastest / t, 0);
+  console.log(
+    `ceiling 1024x64: one engine alone ${fmt(alone)} ms; ${THREADS} engines at once ${together.map(fmt).join(', ')} ms; ` +
+      `best possible ${THREADS}-thread ratio now ~${ceiling.toFixed(2)}x (summed speed / fastest)`,
+  );
+  results.ceiling = { alone, together, ceiling };
 }
 
 if (parts.includes('field') || parts.includes('solve')) {
