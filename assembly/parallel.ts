@@ -21,7 +21,7 @@
 
 import {
   POOL_GENERATION, POOL_DONE, POOL_STOP, POOL_THREADS, POOL_JOB, POOL_ARG0, POOL_ARG1, POOL_ARG2, POOL_MAIN_MAY_WAIT,
-  POOL_NEXT, POOL_WORK_DONE0,
+  POOL_NEXT, POOL_WORK_DONE0, POOL_MIN_BLOCK_ROWS,
   JOB_FIELD, JOB_BATCH, PROBLEM_POOL, PROBLEM_SCRATCH_STRIDE,
 } from './threads-abi';
 import { PROBLEM_N, PROBLEM_SCRATCH } from './abi';
@@ -43,14 +43,11 @@ export function countWork(pool: usize, t: i32, amount: i32): void {
   store<i32>(w, load<i32>(w) + amount);
 }
 
-/** Smallest block of rows a thread takes (even: the kernel blocks rows in pairs). */
-const MIN_BLOCK_ROWS: i32 = 16;
-
 /**
  * Thread t's part of the field: blocks of rows taken from the shared counter
  * POOL_NEXT until none is left, with its own scratch. Guided self-scheduling
- * (Polychronopoulos & Kuck 1987): each block is 1/(2T) of the rows left, at
- * least MIN_BLOCK_ROWS and at least N/(8T), so a thread that starts late (a
+ * (Polychronopoulos & Kuck 1987): each block is 1/(2T) of the rows left and
+ * at least POOL_MIN_BLOCK_ROWS (set by TypeScript, src/wasm/threads.ts), so a thread that starts late (a
  * worker still waking, a core taken by another process) leaves its rows to
  * the others instead of holding everyone up, while each thread packs the keys
  * only a few times (every attentionRhsRows call packs all N keys).
@@ -60,7 +57,7 @@ function fieldBlocks(pool: usize, problem: usize, x: usize, out: usize, t: i32, 
   const n = <i32>slot(problem, PROBLEM_N);
   const scratch = pointerSlot(problem, PROBLEM_SCRATCH) + <usize>t * pointerSlot(problem, PROBLEM_SCRATCH_STRIDE);
   const next = word(pool, POOL_NEXT);
-  const smallest = max(MIN_BLOCK_ROWS, n / (8 * threads));
+  const smallest = max(2, load<i32>(word(pool, POOL_MIN_BLOCK_ROWS)));
   let start = atomic.load<i32>(next);
   while (start < n) {
     let rows = max(smallest, (n - start) / (2 * threads));
