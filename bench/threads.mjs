@@ -1,6 +1,8 @@
 // Multi-core benchmarks of the 'simd' backend (run `npm run build` first):
 //   field:  ms per attention right-hand side, 1 thread vs T threads, samples interleaved
 //           (1, T, 1, T, ...) so that both see the same load on a shared machine;
+//   kernel: the same field without the TypeScript around it (copies in and out run on one thread):
+//           exports.fieldRhs on one laid-out problem, with and without the pool, same instance;
 //   solve:  ms per Dormand-Prince solve (t1 = 0.25, rtol 1e-8), the same way;
 //   ceiling: what the machine allows: ms per field (1024 x 64) of one single-threaded engine alone,
 //           then of T independent single-threaded engines on T worker threads at once; their summed
@@ -16,7 +18,7 @@
 //
 //   node bench/threads.mjs                              all parts, the full phase diagram
 //                                                       (2048 systems x 90 betas = 184320 solves)
-//   node bench/threads.mjs --only field --size 1024x64  one part, one size
+//   node bench/threads.mjs --only field --size 1024x64  one part (or a list: --only ceiling,field), one size
 //   node bench/threads.mjs --only phase --systems 64    a scaled-down phase diagram
 //   options: --threads T (default: the core count), --samples S, --t1 X (phase, default 30)
 // Results go to bench/results/threads.json (one line of JSON; not committed, see bench/.gitignore).
@@ -46,7 +48,7 @@ const { values: args } = parseArgs({
 const THREADS = Number(args.threads ?? os.availableParallelism());
 const SAMPLES = Number(args.samples);
 const SIZES = (args.size ?? ['256x64', '1024x16', '1024x64']).map((s) => s.split('x').map(Number));
-const parts = args.only ? [args.only] : ['ceiling', 'field', 'solve', 'phase'];
+const parts = args.only ? args.only.split(',') : ['ceiling', 'field', 'kernel', 'solve', 'phase'];
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -132,8 +134,8 @@ if (parts.includes('ceiling')) {
   const [alone] = await concurrentFields(1, 2000);
   const together = await concurrentFields(THREADS, 2000);
   // Cores may differ in speed (a vCPU sharing its core with a neighbour): the best a split can do is the
-  // summed speed of the T threads, relative to the fastest of them (where a single-threaded run may land).
-  const fastest = Math.min(...together);
+  // summed speed of the T threads, relative to the fastest single thread seen (where a single-threaded run may land).
+  const fastest = Math.min(alone, ...together);
   const ceiling = together.reduce((sum, t) => sum + fastest / t, 0);
   console.log(
     `ceiling 1024x64: one engine alone ${fmt(alone)} ms; ${THREADS} engines at once ${together.map(fmt).join(', ')} ms; ` +
@@ -174,6 +176,42 @@ if (parts.includes('field') || parts.includes('solve')) {
       results[`solve ${n}x${d}`] = { ...r, rhsEvaluations: evals };
     }
   }
+}
+
+if (parts.includes('kernel')) {
+  const { ABI, kernelExports } = await import('../dist/wasm/abi.js');
+  const { Arena } = await import('../dist/wasm/arena.js');
+  const { wasmModule } = await import('../dist/wasm/load.js');
+  const { ThreadPool } = await import('../dist/wasm/threads.js');
+  const { allocProblem, widestHead, writeProblem } = await import('../dist/wasm/records.js');
+  const { fieldProblem } = await import('../dist/problem.js');
+  const pool = await ThreadPool.create(await wasmModule('simd-threads'), THREADS);
+  const ex = kernelExports(pool.instance);
+  for (const [n, d] of SIZES) {
+    const arena = new Arena(ex.memory, pool.pool + ABI.POOL_BYTES);
+    const random = seededRandom(n + d);
+    const { problem, x } = fieldProblem({ tokens: { data: Float64Array.from(randomMatrix(random, n, d).flat()), n, d } });
+    const scratch = ex.attentionScratchBytes(n, d, widestHead(problem));
+    const split = allocProblem(arena, problem, scratch, pool.pool, THREADS);
+    const alone = allocProblem(arena, problem, scratch);
+    const xPtr = arena.alloc(8 * x.length);
+    const outPtr = arena.alloc(8 * x.length);
+    arena.commit('the kernel benchmark');
+    writeProblem(arena, split, problem, problem.layers[0]);
+    writeProblem(arena, alone, problem, problem.layers[0]);
+    arena.f64(xPtr, x.length).set(x);
+    const r = sideBySide(
+      () => ex.fieldRhs(alone.record, xPtr, outPtr),
+      () => ex.fieldRhs(split.record, xPtr, outPtr),
+      SAMPLES,
+      5,
+    );
+    console.log(
+      `kernel ${n}x${d}: 1 thread ${fmt(r.one)} ms, ${THREADS} threads ${fmt(r.many)} ms, ratio ${r.ratio.toFixed(2)}x (CPU ms, all threads: ${fmt(r.cpuOne)} vs ${fmt(r.cpuMany)})`,
+    );
+    results[`kernel ${n}x${d}`] = r;
+  }
+  pool.dispose();
 }
 
 if (parts.includes('phase')) {
