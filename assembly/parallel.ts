@@ -10,7 +10,7 @@
 // whole solves of a batch) from the shared counter NEXT until none is left;
 // workers then count themselves into DONE and notify it. The main thread
 // then polls DONE; where it may block (POOL_MAIN_MAY_WAIT: Node, a Web
-// Worker) it sleeps in wait32 after SPIN_POLLS polls, which frees the core
+// Worker) it sleeps in wait32 after POOL_SPIN_POLLS polls, which frees the core
 // for a worker on a loaded machine. A browser's main thread may not block in
 // wait32: there it spins, which costs only the time the slowest worker needs
 // to finish the block it holds.
@@ -21,16 +21,13 @@
 
 import {
   POOL_GENERATION, POOL_DONE, POOL_STOP, POOL_THREADS, POOL_JOB, POOL_ARG0, POOL_ARG1, POOL_ARG2, POOL_MAIN_MAY_WAIT,
-  POOL_NEXT, POOL_WORK_DONE0, POOL_MIN_BLOCK_ROWS,
+  POOL_NEXT, POOL_WORK_DONE0, POOL_MIN_BLOCK_ROWS, POOL_SPIN_POLLS,
   JOB_FIELD, JOB_BATCH, PROBLEM_POOL, PROBLEM_SCRATCH_STRIDE,
 } from './threads-abi';
 import { PROBLEM_N, PROBLEM_SCRATCH } from './abi';
 import { slot, pointerSlot } from './records';
 import { attentionRhs, attentionRhsRows } from './attention';
 import { runBatchItems } from './batch';
-
-/** Polls of GENERATION before a worker goes to sleep in wait32 (a few microseconds: RK stages come back to back). */
-const SPIN_POLLS: i32 = 4096;
 
 // @ts-ignore: decorator
 @inline function word(pool: usize, i: i32): usize {
@@ -98,11 +95,12 @@ export function runOnPool(pool: usize, job: i32, arg0: usize, arg1: usize, arg2:
   runJob(pool, job, arg0, arg1, arg2, 0, threads);
   if (ASC_FEATURE_THREADS) {
     const mayWait = load<i32>(word(pool, POOL_MAIN_MAY_WAIT)) != 0;
+    const spin = load<i32>(word(pool, POOL_SPIN_POLLS));
     let polls = 0;
     while (true) {
       const done = atomic.load<i32>(word(pool, POOL_DONE));
       if (done >= threads - 1) break;
-      if (mayWait && ++polls > SPIN_POLLS) {
+      if (mayWait && ++polls > spin) {
         memory.atomic.wait32(word(pool, POOL_DONE), done, -1);
         polls = 0;
       }
@@ -141,8 +139,9 @@ export function workerLoop(pool: usize, threadIndex: i32): void {
   let seen: i32 = 0;
   while (true) {
     let polls = 0;
+    const spin = load<i32>(word(pool, POOL_SPIN_POLLS));
     while (atomic.load<i32>(word(pool, POOL_GENERATION)) == seen) {
-      if (++polls > SPIN_POLLS) {
+      if (++polls > spin) {
         memory.atomic.wait32(word(pool, POOL_GENERATION), seen, -1);
         polls = 0;
       }

@@ -18,6 +18,7 @@ export const POOL_ARG2: i32 = 7; // field: out
 export const POOL_NEXT: i32 = 8; // field: next row to take; batch: next item to take
 export const POOL_MAIN_MAY_WAIT: i32 = 9; // 1: the main thread may block in wait32 (Node, a Web Worker); 0: it spins (a browser's main thread)
 export const POOL_MIN_BLOCK_ROWS: i32 = 10; // field: smallest block of rows a thread takes (even, >= 2)
+export const POOL_SPIN_POLLS: i32 = 11; // polls of a counter before a thread sleeps in wait32
 export const POOL_WORK_DONE0: i32 = 16; // word 16 + t: rows (field) and solves (batch) thread t has done, cumulative
 export const POOL_MAX_THREADS: i32 = 256;
 export const POOL_BYTES: i32 = 64 + 4 * 256;

@@ -23,6 +23,9 @@ const MAXIMUM_PAGES = [65536, 16384, 4096];
  */
 export const MIN_BLOCK_ROWS = 16;
 
+/** Polls of a counter before a thread sleeps in wait32: a few microseconds, as Runge-Kutta stages come back to back. */
+export const SPIN_POLLS = 4096;
+
 /** Why threads cannot run here, or null when they can. */
 export function sharedMemoryUnavailable(): string | null {
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
@@ -139,6 +142,7 @@ export class ThreadPool {
     words[THREADS_ABI.POOL_THREADS] = threads;
     words[THREADS_ABI.POOL_MAIN_MAY_WAIT] = mayBlock() ? 1 : 0;
     words[THREADS_ABI.POOL_MIN_BLOCK_ROWS] = MIN_BLOCK_ROWS;
+    words[THREADS_ABI.POOL_SPIN_POLLS] = SPIN_POLLS;
     const workers: ThreadHandle[] = [];
     const ready: Promise<void>[] = [];
     const exits: Promise<number>[] = [];
