@@ -3,6 +3,7 @@
 // nothing; TypeScript owns linear memory from heapBase() on.
 
 export * from './abi';
+export * from './threads-abi';
 export { attentionRhs, attentionRhsRows, attentionMatrix, attentionScratchBytes } from './attention';
 export { rkSolve } from './rk';
 export { rkInterpolate, eventWorkBytes } from './events';
@@ -11,6 +12,8 @@ export { attentionJacobian, attentionJvp, attentionVjp, jacobianScratchBytes } f
 export { sinkhornScratchBytes } from './sinkhorn';
 export { field, fieldMatrix } from './field';
 export { expArrayF32 } from './f32/exp';
+export { fieldRhs, workerLoop } from './parallel';
+export { solveBatch } from './batch';
 
 /** First byte of linear memory free for the caller (after static data). */
 export function heapBase(): usize {

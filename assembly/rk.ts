@@ -19,7 +19,7 @@ import {
   CONTROL_RESUME, CONTROL_STEP_LIMIT, CONTROL_N_EVENTS, CONTROL_STEP_START, CONTROL_STEP_END,
 } from './abi';
 import { slot, setSlot, pointerSlot } from './records';
-import { field as attentionRhs } from './field'; // the field the problem record selects (field.ts)
+import { fieldRhs } from './parallel'; // the field (softmax or Sinkhorn, split over threads when the problem has a pool)
 import { normalizeRows } from './geometry';
 import { evaluateEvents, eventFunctionCount, locateEvents, rkInterpolate } from './events';
 
@@ -118,7 +118,7 @@ function initialStep(
   let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);
   h0 = Math.min(h0, span);
   axpyInto(ytmp, y, h0, f0, m);
-  attentionRhs(problem, ytmp, f1);
+  fieldRhs(problem, ytmp, f1);
   const d2 = scaledRms(f1, f0, y, m, rtol, atol) / h0;
   const dmax = Math.max(d1, d2);
   let h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dmax, 1.0 / <f64>(errorOrder + 1));
@@ -140,9 +140,10 @@ function denseOutput(
 }
 
 /**
- * Integrates dX/dt = attentionRhs(X) over one segment [t0, t1] (one layer's
- * weights) with the tableau in `method`; reads and writes the control
- * record. Returns the status code, also stored in CONTROL_STATUS.
+ * Integrates dX/dt = f(X) (fieldRhs: the field the problem record selects,
+ * split over threads when the problem has a pool) over one segment [t0, t1]
+ * (one layer's weights) with the tableau in `method`; reads and writes the
+ * control record. Returns the status code, also stored in CONTROL_STATUS.
  *
  * With an event work area (CONTROL_EVENT_WORK != 0) each accepted step is
  * kept for interpolation (rkInterpolate) and the built-in event groups are
@@ -206,7 +207,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   setSlot(control, CONTROL_N_EVENTS, 0);
 
   if (!resume) {
-    attentionRhs(problem, y, work);
+    fieldRhs(problem, y, work);
     evals++;
     if (nGroups > 0) evaluateEvents(eventGroups, nGroups, y, n, d, eventValues);
   }
@@ -234,7 +235,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
     for (let i = 1; i < s; i++) {
       const dst = fsal && i == s - 1 ? yNew : ytmp;
       combineStages(dst, y, hStep, tableA + (<usize>(i * s) << 3), i, work, bytes, m);
-      attentionRhs(problem, dst, work + <usize>i * bytes);
+      fieldRhs(problem, dst, work + <usize>i * bytes);
       evals++;
     }
     if (!fsal) combineStages(yNew, y, hStep, tableB, s, work, bytes, m);
@@ -275,7 +276,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
       if (fsal && !sphere) {
         memory.copy(fEnd, work + <usize>(s - 1) * bytes, bytes);
       } else {
-        attentionRhs(problem, yNew, fEnd);
+        fieldRhs(problem, yNew, fEnd);
         evals++;
       }
       setSlot(control, CONTROL_STEP_START, t);
@@ -311,7 +312,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
     } else if (fsal && !sphere) {
       memory.copy(work, work + <usize>(s - 1) * bytes, bytes);
     } else {
-      attentionRhs(problem, y, work);
+      fieldRhs(problem, y, work);
       evals++;
     }
     if (!allFinite(work, m)) status = STATUS_NON_FINITE;

@@ -124,7 +124,6 @@ export function rhsPart(ctx) {
       backends.numpy = { medianMs: np.medianMs, samples: np.samples, gflops: flopsPerRhs(n, d) / (np.medianMs * 1e6) };
       if (np.output) outputs.numpy = np.output;
     }
-    backends.threads = null; // measured by the threads backend (issue 4, multi-core), not this run
     // Every implementation computes the same field: a benchmark of a wrong answer would be worthless.
     const reference = outputs.js ?? outputs.simd ?? outputs.scalar;
     for (const [name, out] of Object.entries(outputs)) {
@@ -175,6 +174,7 @@ export function solvePart(ctx, rhsResults) {
   for (const { n, d, tokens } of cases) {
     const options = { tokens, t1: T1, ...TOLERANCES };
     const runs = [['simd', () => engines.simd.solve(options)]];
+    if (engines.threads) runs.push(['threads', () => engines.threads.solve(options)]);
     if (engines.relaxed) runs.push(['relaxed', () => engines.relaxed.solve(options)]);
     runs.push(['f32', () => engines.simd.solve({ ...options, precision: 'float32' })]);
     runs.push(['scalar', () => engines.scalar.solve(options)], ['js', () => engines.js.solve(options)]);
@@ -211,7 +211,6 @@ export function solvePart(ctx, rhsResults) {
       backends[key] = { medianMs: s.medianMs, samples: s.samples, nfev: s.nfev, steps: s.steps, success: s.success };
       if (s.final) backends[key].maxRelDiffVsSimd = relDiff(Float64Array.from(s.final), finals.simd);
     }
-    backends.threads = null;
     const b = backends;
     results.push({
       n,

@@ -241,7 +241,15 @@ async function main() {
   const relaxed = lib.hasRelaxedSimd();
   if (!relaxed) notes.push(`relaxed SIMD does not validate on this runtime (even with ${RELAXED_FLAG}): no 'relaxed' columns.`);
   const engines = {};
-  for (const b of ['js', 'scalar', 'simd', ...(relaxed ? ['relaxed'] : [])]) engines[b] = await lib.createEngine({ backend: b });
+  // Every backend on one thread, side by side; 'threads' is the SIMD build on every core (one shared memory).
+  for (const b of ['js', 'scalar', 'simd', ...(relaxed ? ['relaxed'] : [])])
+    engines[b] = await lib.createEngine({ backend: b, threads: 1 });
+  engines.threads = await lib.createEngine({ backend: 'simd', parallelThreshold: 0 });
+  if (engines.threads.threads < 2) {
+    notes.push(`threads: one thread only (${engines.threads.description}); no 'threads' column.`);
+    engines.threads.dispose();
+    delete engines.threads;
+  } else machine.threads = engines.threads.description;
   const cases = SIZES.map(([n, d]) => {
     const rows = lib.randomMatrix(lib.seededRandom(SEED), n, d, 1 / Math.sqrt(d));
     return { n, d, tokens: { data: Float64Array.from(rows.flat()), n, d } };

@@ -35,7 +35,7 @@ export type {
   Solver,
   TokenFate,
 } from './analysis/one-dimensional.js';
-export { detectBackend, Engine, type InitOptions, type WasmModuleSource } from './core.js';
+export { DEFAULT_PARALLEL_THRESHOLD, detectBackend, Engine, type InitOptions, type WasmModuleSource } from './core.js';
 export { corridorHalfWidth } from './corridor.js';
 export {
   analyzeOneDimensional,
@@ -49,6 +49,7 @@ export {
   layer,
   lipschitzEstimate,
   solve,
+  solveMany,
 } from './default-engine.js';
 export { AttnflowError, type ErrorCode } from './errors.js';
 export type { JacobianOptions, LipschitzEstimate, LipschitzOptions } from './jacobian.js';

@@ -1,5 +1,6 @@
 // What every backend ('simd', 'scalar', 'js') provides to the solve driver.
 
+import type { SolvePlan } from './options.js';
 import type { FlatProblem } from './problem.js';
 import type { NumericTableau } from './solvers/tableau.js';
 import type { BackendName, SolveStatus } from './types.js';
@@ -106,8 +107,20 @@ export interface Linearization {
   vjp(u: Float64Array): Float64Array;
 }
 
+/** One solve of a batch: its single segment's result and the state it ended in. */
+export interface BatchOutcome {
+  readonly result: SegmentResult;
+  readonly finalState: Float64Array;
+}
+
 export interface Backend {
   readonly name: BackendName;
+  /** Threads the backend computes on (default 1). */
+  readonly threads?: number;
+  /** The backend and its threads in a sentence, with the reason when threads were asked for and are missing. */
+  readonly description?: string;
+  /** Runs single-segment solves without saved attention (plans with layers or saveAttention excluded) as one batch. */
+  solveMany?(plans: readonly SolvePlan[]): BatchOutcome[];
   /** f(X) of eq. (7) with the given layer's weights. */
   attentionRhs(problem: FlatProblem, layer: number, x: Float64Array): Float64Array;
   /** The N x N attention matrix of one head. */

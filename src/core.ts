@@ -5,6 +5,7 @@
 // entry decides how its runtime obtains the module.
 
 import type { Backend } from './backend.js';
+import { planMany, solveManyOn } from './batch.js';
 import { AttnflowError } from './errors.js';
 import {
   type JacobianOptions,
@@ -19,13 +20,19 @@ import { fieldProblem, oneOf } from './problem.js';
 import { createReferenceBackend } from './reference/integrate.js';
 import { solveOn } from './solve.js';
 import type { BackendName, FieldOptions, Solution, SolveOptions } from './types.js';
+import { ABI } from './wasm/abi.js';
 import { WasmBackend } from './wasm/backend.js';
 import { hasRelaxedSimd, hasSimd, hasWebAssembly } from './wasm/detect.js';
+import { coreCount, sharedMemoryUnavailable, ThreadPool } from './wasm/threads.js';
 
 export const BACKENDS: readonly BackendName[] = ['relaxed', 'simd', 'scalar', 'js'];
 
-/** The WebAssembly builds: relaxed SIMD (fused multiply-add), SIMD, scalar. */
-export type WasmBuild = 'relaxed' | 'simd' | 'scalar';
+/**
+ * The WebAssembly builds: relaxed SIMD (fused multiply-add), SIMD, scalar,
+ * and SIMD with threads ('simd-threads': imports a shared memory, has atomics;
+ * src/wasm/threads.ts).
+ */
+export type WasmBuild = 'relaxed' | 'simd' | 'scalar' | 'simd-threads';
 
 /** Options of init() and createEngine(). */
 export interface InitOptions {
@@ -35,7 +42,24 @@ export interface InitOptions {
    * its results are not bitwise reproducible across machines: pass `backend: 'simd'` for that.
    */
   readonly backend?: BackendName;
+  /**
+   * Threads to compute on, the calling thread included; default the core count
+   * (os.availableParallelism() in Node, navigator.hardwareConcurrency in
+   * browsers). Only the SIMD build uses more than one; where memory cannot be
+   * shared the engine runs on one and `engine.description` says why.
+   */
+  readonly threads?: number;
+  /**
+   * Smallest field, in N^2 max(D, d_k) H, that one evaluation splits over the
+   * threads (smaller ones run on the calling thread: waking workers costs more
+   * than it saves); default 2^18. 0 splits every field. Batches (solveMany)
+   * always use every thread.
+   */
+  readonly parallelThreshold?: number;
 }
+
+/** Default parallelThreshold: a 64 x 64 field (~70 us on one core) is the smallest worth splitting. */
+export const DEFAULT_PARALLEL_THRESHOLD = 2 ** 18;
 
 /**
  * How an entry obtains the compiled module of a build: imported as a module
@@ -71,9 +95,30 @@ export class Engine {
     return this.backendImpl.name;
   }
 
+  /** Threads this engine computes on, the calling thread included (1 unless SIMD with shared memory). */
+  get threads(): number {
+    return this.backendImpl.threads ?? 1;
+  }
+
+  /** The backend and its threads in words, e.g. "simd, 2 threads (...)", with the reason for one thread when more were asked. */
+  get description(): string {
+    return this.backendImpl.description ?? this.backendImpl.name;
+  }
+
   /** Integrates the attention flow; see SolveOptions. Synchronous. */
   solve(options: SolveOptions): Solution {
     return solveOn(this.impl, options);
+  }
+
+  /**
+   * Independent solves in one call: problem k is `{ ...shared, ...problems[k] }`.
+   * Every problem is checked before any runs. On WebAssembly backends the
+   * solves without layers, events, Sinkhorn attention or saveAttention run as
+   * one batch spread over the engine's threads, with no per-solve layout; each
+   * result equals what solve() returns for that problem, bit for bit.
+   */
+  solveMany(problems: readonly Partial<SolveOptions>[], shared: Partial<SolveOptions> = {}): Solution[] {
+    return solveManyOn(this.impl, planMany(problems, shared));
   }
 
   /** f(X) of eq. (7): the velocity of every token, N * D row-major (projected on the sphere's tangent spaces there). */
@@ -135,7 +180,13 @@ export class Engine {
 
 /** Creates an engine on the given (or detected) backend, taking WebAssembly modules from `source`. */
 export async function createEngineFrom(source: WasmModuleSource, options: InitOptions = {}): Promise<Engine> {
-  const name = oneOf(options.backend ?? detectBackend(), BACKENDS, 'backend');
+  const forced = options.backend !== undefined;
+  let name = oneOf(options.backend ?? detectBackend(), BACKENDS, 'backend');
+  const threads = await threadCount(options.threads);
+  const threshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
+  if (!(Number.isFinite(threshold) && threshold >= 0)) {
+    throw new AttnflowError('invalid_value', 'parallelThreshold', `must be a number >= 0, got ${threshold}`);
+  }
   if (name === 'js') return new Engine(createReferenceBackend());
   if (!hasWebAssembly())
     throw new AttnflowError('backend_unavailable', 'backend', `'${name}' needs WebAssembly, which this runtime lacks`);
@@ -153,20 +204,45 @@ export async function createEngineFrom(source: WasmModuleSource, options: InitOp
       "'relaxed' needs WebAssembly relaxed SIMD, which this runtime does not validate (Node 20 needs --experimental-wasm-relaxed-simd); use 'simd'",
     );
   }
+  // The threads build is plain SIMD: where memory can be shared, threads beat a detected (not forced) 'relaxed'.
+  if (!forced && name === 'relaxed' && threads > 1 && sharedMemoryUnavailable() === null) name = 'simd';
   let build: WasmBuild = name;
   let module: WebAssembly.Module;
   try {
     module = await source(build);
   } catch (error) {
     // An entry may ship without the relaxed build (workerd, edge): detected, not forced, falls back to SIMD.
-    if (name !== 'relaxed' || options.backend !== undefined) throw error;
+    if (name !== 'relaxed' || forced) throw error;
     build = 'simd';
     module = await source(build);
   }
   if (!(module instanceof WebAssembly.Module) && Object.prototype.toString.call(module) !== '[object WebAssembly.Module]') {
-    throw new AttnflowError('backend_unavailable', 'backend', `the '${name}' module source gave no compiled WebAssembly.Module`);
+    throw new AttnflowError('backend_unavailable', 'backend', `the '${build}' module source gave no compiled WebAssembly.Module`);
   }
-  return new Engine(new WasmBackend(module, build));
+  const backendName = build as BackendName;
+  if (threads > 1) {
+    let why = build === 'simd' ? sharedMemoryUnavailable() : `the threads build needs SIMD, and this engine is '${build}'`;
+    if (why === null) {
+      try {
+        const pool = await ThreadPool.create(await source('simd-threads'), threads);
+        const description = `simd, ${threads} threads (one shared WebAssembly.Memory, ${threads - 1} workers)`;
+        return new Engine(new WasmBackend(module, backendName, { pool, minParallelWork: threshold }, description));
+      } catch (e) {
+        why = `the worker threads failed to start (${e instanceof Error ? e.message : String(e)})`;
+      }
+    }
+    return new Engine(new WasmBackend(module, backendName, null, `${build}, 1 thread of ${threads} asked: ${why}`));
+  }
+  return new Engine(new WasmBackend(module, backendName, null, `${build}, 1 thread`));
+}
+
+async function threadCount(threads: number | undefined): Promise<number> {
+  const most = ABI.POOL_MAX_THREADS;
+  if (threads === undefined) return Math.min(await coreCount(), most);
+  if (!Number.isInteger(threads) || threads < 1 || threads > most) {
+    throw new AttnflowError('invalid_value', 'threads', `must be an integer in [1, ${most}], got ${threads}`);
+  }
+  return threads;
 }
 
 /** Wraps a source so that each build is obtained once (a failed attempt is retried next time). */

@@ -37,6 +37,11 @@ export function solve(options: SolveOptions): Solution {
   return engine().solve(options);
 }
 
+/** Independent solves in one batch with the default engine (problem k is `{ ...shared, ...problems[k] }`); see Engine.solveMany. */
+export function solveMany(problems: readonly Partial<SolveOptions>[], shared: Partial<SolveOptions> = {}): Solution[] {
+  return engine().solveMany(problems, shared);
+}
+
 /** f(X) of eq. (7) with the default engine. */
 export function attentionRhs(options: FieldOptions): Float64Array {
   return engine().attentionRhs(options);

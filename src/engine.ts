@@ -4,7 +4,7 @@
 import { createEngineFrom, type Engine, type InitOptions } from './core.js';
 import { inlineModules } from './wasm/load.js';
 
-export { BACKENDS, detectBackend, Engine, type InitOptions } from './core.js';
+export { BACKENDS, DEFAULT_PARALLEL_THRESHOLD, detectBackend, Engine, type InitOptions } from './core.js';
 
 /** Creates an engine on the given (or detected) backend, from the inlined WebAssembly. */
 export function createEngine(options: InitOptions = {}): Promise<Engine> {

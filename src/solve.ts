@@ -8,7 +8,7 @@
 import { type Backend, STATUS_EVENT, STATUS_NAMES } from './backend.js';
 import { builtinRecord } from './events/plan.js';
 import { UserEvents } from './events/user.js';
-import { planSolve } from './options.js';
+import { planSolve, type SolvePlan } from './options.js';
 import type { EventRecord, Solution, SolveOptions } from './types.js';
 
 function largestMagnitude(x: Float64Array): number {
@@ -18,7 +18,11 @@ function largestMagnitude(x: Float64Array): number {
 }
 
 export function solveOn(backend: Backend, options: SolveOptions): Solution {
-  const plan = planSolve(options);
+  return solvePlan(backend, planSolve(options));
+}
+
+/** solveOn for an already checked plan (solveMany checks all plans before it runs any). */
+export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: SolvePlan): Solution {
   const { problem, method, t1, saveAt } = plan;
   const eventPlan = plan.events;
   const userEvents = eventPlan !== null && eventPlan.user.length > 0 ? new UserEvents(eventPlan.user) : null;

@@ -13,6 +13,7 @@ const FILES = {
   relaxed: new URL('./attnflow.relaxed.wasm', import.meta.url),
   simd: new URL('./attnflow.simd.wasm', import.meta.url),
   scalar: new URL('./attnflow.scalar.wasm', import.meta.url),
+  'simd-threads': new URL('./attnflow.simd-threads.wasm', import.meta.url),
 };
 
 const source = cachedSource((build) => compileFetched(FILES[build]));

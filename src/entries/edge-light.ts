@@ -8,8 +8,10 @@ import { bindEntry } from './bind.js';
 
 export * from '../api.js';
 
-// The relaxed-SIMD build is not bundled here: createEngine falls back to 'simd' when it was only detected.
+// The relaxed-SIMD and threads builds are not bundled here: a detected 'relaxed' falls back to 'simd', threads to one.
 export const { init, createEngine } = bindEntry(async (build) => {
-  if (build === 'relaxed') throw new AttnflowError('backend_unavailable', 'backend', "this entry ships no 'relaxed' build");
+  if (build === 'relaxed' || build === 'simd-threads') {
+    throw new AttnflowError('backend_unavailable', 'backend', `this entry ships no '${build}' build`);
+  }
   return build === 'simd' ? simdModule : scalarModule;
 });

@@ -2,6 +2,8 @@
 // test/abi.test.ts checks it against WebAssembly.Module.exports of both
 // builds: every name, kind, arity and constant value.
 
+import { THREADS_ABI } from './threads-abi.js';
+
 /** The exported functions: flat calls over pointers (byte offsets) and sizes. */
 export interface KernelFunctions {
   heapBase(): number;
@@ -27,6 +29,12 @@ export interface KernelFunctions {
   jacobianScratchBytes(n: number, d: number, dk: number): number;
   /** The float32 softmax exp over `count` float32 numbers (for tests). */
   expArrayF32(x: number, out: number, count: number): void;
+  /** The field, split over the problem's pool when PROBLEM_POOL != 0 (assembly/parallel.ts). */
+  fieldRhs(problem: number, x: number, out: number): void;
+  /** A worker thread's loop; returns when the pool is stopped. */
+  workerLoop(pool: number, threadIndex: number): void;
+  /** Runs a batch record's independent solves (assembly/batch.ts). */
+  solveBatch(batch: number): void;
 }
 
 /** Arity of each exported function; the type makes its keys those of KernelFunctions. */
@@ -48,6 +56,9 @@ export const KERNEL_FUNCTION_ARITY = {
   attentionVjp: 5,
   jacobianScratchBytes: 3,
   expArrayF32: 3,
+  fieldRhs: 3,
+  workerLoop: 2,
+  solveBatch: 1,
 } as const satisfies Record<keyof KernelFunctions, number>;
 
 /** Slot numbers of the float64 records, and status codes (assembly/abi.ts). */
@@ -133,6 +144,7 @@ export const ABI = {
   ATTENTION_SINKHORN: 1,
   PRECISION_FLOAT64: 0,
   PRECISION_FLOAT32: 1,
+  ...THREADS_ABI,
 } as const;
 
 /** An instance's exports as TypeScript sees them. */

@@ -2,12 +2,22 @@
 // Each operation lays out its buffers from heapBase, writes the records of
 // the flat ABI (records.ts) and makes one call.
 
-import type { Backend, BackendEvents, Integration, Linearization, SegmentControl, SegmentResult } from '../backend.js';
+import type {
+  Backend,
+  BackendEvents,
+  BatchOutcome,
+  Integration,
+  Linearization,
+  SegmentControl,
+  SegmentResult,
+} from '../backend.js';
+import type { SolvePlan } from '../options.js';
 import type { FlatProblem } from '../problem.js';
 import type { NumericTableau } from '../solvers/tableau.js';
 import type { BackendName } from '../types.js';
 import { ABI, type KernelExports, kernelExports } from './abi.js';
 import { Arena } from './arena.js';
+import { solveBatchOn } from './batch.js';
 import {
   allocProblem,
   eventGroupsSlots,
@@ -20,18 +30,39 @@ import {
   writeMethod,
   writeProblem,
 } from './records.js';
+import type { ThreadPool } from './threads.js';
+
+/** How a WasmBackend uses threads: a started pool, and the smallest field it splits. */
+export interface WasmThreading {
+  readonly pool: ThreadPool;
+  /** Fields with N^2 max(D, d_k) H below this run on one thread (waking workers costs more than it saves). */
+  readonly minParallelWork: number;
+}
 
 export class WasmBackend implements Backend {
   readonly name: BackendName;
   /** The instance's exports (tests and benchmarks call them directly). */
   readonly exports: KernelExports;
+  /** Threads the field and batches are spread over, the calling thread included. */
+  readonly threads: number;
+  readonly description: string;
   private readonly arena: Arena;
+  private readonly threading: WasmThreading | null;
   private disposed = false;
 
-  constructor(module: WebAssembly.Module, name: BackendName) {
+  /**
+   * Without `threading`, instantiates `module` on its own memory. With it,
+   * uses the pool's instance of the 'simd-threads' build on the shared memory;
+   * the pool record sits at heapBase and the arena starts after it.
+   */
+  constructor(module: WebAssembly.Module, name: BackendName, threading: WasmThreading | null = null, description: string = name) {
     this.name = name;
-    this.exports = kernelExports(new WebAssembly.Instance(module, {}));
-    this.arena = new Arena(this.exports.memory, this.exports.heapBase());
+    this.threading = threading;
+    this.threads = threading?.pool.threads ?? 1;
+    this.description = description;
+    this.exports = kernelExports(threading?.pool.instance ?? new WebAssembly.Instance(module, {}));
+    const reserved = threading ? threading.pool.pool + ABI.POOL_BYTES : this.exports.heapBase();
+    this.arena = new Arena(this.exports.memory, reserved);
   }
 
   /** Bytes of linear memory the instance holds now. */
@@ -43,8 +74,15 @@ export class WasmBackend implements Backend {
     if (this.disposed) throw new Error(`attnflow: this ${this.name} engine was disposed`);
     this.arena.reset();
     const dk = widestHead(problem);
+    const scratch = this.exports.attentionScratchBytes(problem.n, problem.d, dk);
     const sinkhornBytes = problem.sinkhorn ? this.exports.sinkhornScratchBytes(problem.n, problem.d, dk) : 0;
-    return allocProblem(this.arena, problem, this.exports.attentionScratchBytes(problem.n, problem.d, dk), sinkhornBytes);
+    const heads = Math.max(...problem.layers.map((l) => l.heads.length));
+    const work = problem.n * problem.n * Math.max(problem.d, dk) * heads;
+    // Sinkhorn needs the whole matrix at once: it runs on the calling thread.
+    const split = this.threading !== null && !problem.sinkhorn && work >= this.threading.minParallelWork;
+    return split
+      ? allocProblem(this.arena, problem, scratch, sinkhornBytes, this.threading?.pool.pool ?? 0, this.threads)
+      : allocProblem(this.arena, problem, scratch, sinkhornBytes);
   }
 
   attentionRhs(problem: FlatProblem, layer: number, x: Float64Array): Float64Array {
@@ -54,7 +92,7 @@ export class WasmBackend implements Backend {
     this.arena.commit('the attention field');
     writeProblem(this.arena, block, problem, problem.layers[layer]);
     this.arena.f64(xPtr, x.length).set(x);
-    this.exports.field(block.record, xPtr, outPtr);
+    this.exports.fieldRhs(block.record, xPtr, outPtr);
     return this.arena.f64(outPtr, x.length).slice();
   }
 
@@ -164,7 +202,14 @@ export class WasmBackend implements Backend {
     };
   }
 
+  /** Independent single-segment solves in one call, spread over the threads (src/wasm/batch.ts). */
+  solveMany(plans: readonly SolvePlan[]): BatchOutcome[] {
+    if (this.disposed) throw new Error(`attnflow: this ${this.name} engine was disposed`);
+    return solveBatchOn(this.arena, this.exports, this.threading ? this.threading.pool.pool : 0, this.threads, plans);
+  }
+
   dispose(): void {
     this.disposed = true;
+    this.threading?.pool.dispose();
   }
 }

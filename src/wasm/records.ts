@@ -14,10 +14,23 @@ export interface ProblemBlock {
   readonly scratch: number;
   /** Scratch of Sinkhorn attention (0 when the problem uses the row softmax). */
   readonly sinkhornScratch: number;
+  /** Pool record the field is split over (0: one thread), and the bytes between consecutive threads' scratches. */
+  readonly pool: number;
+  readonly scratchStride: number;
 }
 
-/** Reserves a problem block big enough for every layer of the problem. */
-export function allocProblem(arena: Arena, problem: FlatProblem, scratchBytes: number, sinkhornScratchBytes = 0): ProblemBlock {
+/**
+ * Reserves a problem block big enough for every layer of the problem, with
+ * one attention scratch per thread when the field is split over `pool`.
+ */
+export function allocProblem(
+  arena: Arena,
+  problem: FlatProblem,
+  scratchBytes: number,
+  sinkhornScratchBytes = 0,
+  pool = 0,
+  threads = 1,
+): ProblemBlock {
   const heads = Math.max(...problem.layers.map((l) => l.heads.length));
   const slots = ABI.PROBLEM_HEAD0 + ABI.HEAD_STRIDE * heads;
   // Each matrix is 16-byte aligned: at most 8 bytes of padding per matrix.
@@ -26,13 +39,12 @@ export function allocProblem(arena: Arena, problem: FlatProblem, scratchBytes: n
       l.heads.reduce((s, h) => s + 8 * ((h.query?.length ?? 0) + (h.key?.length ?? 0) + (h.value?.length ?? 0) + 3), 0),
     ),
   );
-  return {
-    record: arena.alloc(8 * slots),
-    slots,
-    weights: arena.alloc(weightBytes),
-    scratch: arena.alloc(scratchBytes),
-    sinkhornScratch: problem.sinkhorn ? arena.alloc(sinkhornScratchBytes) : 0,
-  };
+  const scratchStride = Math.ceil(scratchBytes / 64) * 64; // threads' scratches on separate cache lines
+  const record = arena.alloc(8 * slots);
+  const weights = arena.alloc(weightBytes);
+  const scratch = arena.alloc(scratchStride * (pool === 0 ? 1 : threads));
+  const sinkhornScratch = problem.sinkhorn ? arena.alloc(sinkhornScratchBytes) : 0;
+  return { record, slots, weights, scratch, sinkhornScratch, pool, scratchStride };
 }
 
 /** The widest d_k of any head: what the attention scratch is sized for. */
@@ -56,6 +68,8 @@ export function writeProblem(arena: Arena, block: ProblemBlock, problem: FlatPro
   rec[ABI.PROBLEM_SINKHORN_ITERATIONS] = problem.sinkhorn?.iterations ?? 0;
   rec[ABI.PROBLEM_SINKHORN_TOLERANCE] = problem.sinkhorn?.tolerance ?? 0;
   rec[ABI.PROBLEM_SINKHORN_SCRATCH] = block.sinkhornScratch;
+  rec[ABI.PROBLEM_POOL] = block.pool;
+  rec[ABI.PROBLEM_SCRATCH_STRIDE] = block.scratchStride;
   let next = block.weights;
   const put = (m: Float64Array | null): number => {
     if (m === null) return 0;
