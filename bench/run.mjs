@@ -244,7 +244,7 @@ async function main() {
   // Every backend on one thread, side by side; 'threads' is the SIMD build on every core (one shared memory).
   for (const b of ['js', 'scalar', 'simd', ...(relaxed ? ['relaxed'] : [])])
     engines[b] = await lib.createEngine({ backend: b, threads: 1 });
-  engines.threads = await lib.createEngine({ backend: 'simd', parallelThreshold: 0 });
+  engines.threads = await lib.createEngine({ backend: 'simd' });
   if (engines.threads.threads < 2) {
     notes.push(`threads: one thread only (${engines.threads.description}); no 'threads' column.`);
     engines.threads.dispose();

@@ -5,7 +5,7 @@
 
 import type { Backend } from './backend.js';
 import { AttnflowError } from './errors.js';
-import { rejectUnknownKeys } from './options.js';
+import { rejectUnknownKeys } from './keys.js';
 import { type FlatProblem, fieldProblem, finite, positiveInteger } from './problem.js';
 import { normal, seededRandom } from './random.js';
 import type { Geometry, Head, Tokens } from './types.js';

@@ -4,7 +4,7 @@
 // W_O of size (H d_v) x D; and the paper's sinusoidal positions.
 
 import { AttnflowError } from './errors.js';
-import { rejectUnknownKeys } from './options.js';
+import { rejectUnknownKeys } from './keys.js';
 import { finite, flattenHeads, flattenTokens, positive, positiveInteger } from './problem.js';
 import type { FieldOptions, Head, Matrix, Tokens } from './types.js';
 

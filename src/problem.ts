@@ -2,6 +2,7 @@
 // Float64Arrays the kernels read. Everything here runs before any work starts.
 
 import { AttnflowError } from './errors.js';
+import { rejectUnknownKeys } from './keys.js';
 import type { AttentionKind, AttentionOptions, FieldOptions, Geometry, Head, Matrix, Precision, Tokens } from './types.js';
 
 /** A head with row-major weights; null stands for an identity (its multiply is skipped). */
@@ -155,9 +156,12 @@ export function flattenHeads(heads: readonly Head[] | undefined, d: number, beta
   return { beta: b, heads: flat };
 }
 
+const HEAD_KEYS = ['query', 'key', 'value'];
+
 function flattenHead(head: Head, d: number, path: string): FlatHead {
   if (head === null || typeof head !== 'object')
     throw new AttnflowError('invalid_shape', path, 'must be { query?, key?, value? }');
+  rejectUnknownKeys(head, HEAD_KEYS, path);
   const query = head.query === undefined ? null : matrix(head.query, d, undefined, `${path}.query`);
   const key = head.key === undefined ? null : matrix(head.key, d, undefined, `${path}.key`);
   const dkQuery = query ? query.cols : d;
@@ -238,9 +242,22 @@ export function oneOf<T extends string>(v: unknown, allowed: readonly T[], path:
   return v as T;
 }
 
+const FIELD_KEYS: readonly (keyof FieldOptions)[] = [
+  'tokens',
+  'heads',
+  'beta',
+  'geometry',
+  'causal',
+  'precision',
+  'attention',
+  'sinkhornIterations',
+  'sinkhornTolerance',
+];
+
 /** The checked field of attentionRhs / attentionMatrix. */
 export function fieldProblem(options: FieldOptions): { problem: FlatProblem; x: Float64Array } {
   if (options === null || typeof options !== 'object') throw new AttnflowError('invalid_option', '', 'options must be an object');
+  rejectUnknownKeys(options, FIELD_KEYS, '');
   const geometry = oneOf(options.geometry ?? 'euclidean', GEOMETRIES, 'geometry');
   const causal = flag(options.causal, 'causal');
   const precision = oneOf(options.precision ?? 'float64', PRECISIONS, 'precision');

@@ -216,3 +216,15 @@ describe.each(BACKEND_NAMES)('the dt_min status on %s', (backend) => {
     expect(Math.hypot(y[0], y[1])).toBeCloseTo(1, 12);
   });
 });
+
+describe('unknown keys everywhere', () => {
+  it('names a misspelt field option and a misspelt head matrix, with a suggestion', async () => {
+    const engine = await engineFor('simd');
+    expect(() => engine.attentionRhs({ tokens: [[1]], betta: 2 } as never)).toThrow(
+      /betta: is not an option \(did you mean 'beta'\?\)/,
+    );
+    expect(() => engine.solve({ tokens: [[1, 0]], heads: [{ querry: [[1], [0]] }], t1: 1 } as never)).toThrow(
+      /heads\[0\]\.querry: is not an option \(did you mean 'query'\?\)/,
+    );
+  });
+});

@@ -4,7 +4,7 @@
 // flag: `maxSteps` is `--max-steps`.
 
 import { AttnflowError } from '../errors.js';
-import { editDistance } from '../options.js';
+import { editDistance } from '../keys.js';
 
 /** The subset of JSON Schema (draft 2020-12) that the config uses and validateConfig checks. */
 export interface Schema {
