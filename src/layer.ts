@@ -5,7 +5,7 @@
 
 import { AttnflowError } from './errors.js';
 import { rejectUnknownKeys } from './keys.js';
-import { finite, flattenHeads, flattenTokens, positive, positiveInteger } from './problem.js';
+import { checkedMatrix, finite, flattenHeads, flattenTokens, positive, positiveInteger } from './problem.js';
 import type { FieldOptions, Head, Matrix, Tokens } from './types.js';
 
 /** One head of a discrete layer: Q_h, K_h are D x d_k, V_h is D x d_v (eq. 2). Omitted: identity. */
@@ -46,28 +46,6 @@ export interface FieldEvaluator {
 }
 
 const LAYER_KEYS: readonly (keyof LayerOptions)[] = ['tokens', 'heads', 'output', 'beta', 'positions'];
-
-/** A checked rows x cols matrix (cols undefined: taken from row 0), row-major. */
-function checkedMatrix(m: unknown, rows: number, cols: number | undefined, path: string): { data: Float64Array; cols: number } {
-  if (!Array.isArray(m) || m.length !== rows) {
-    throw new AttnflowError('invalid_shape', path, `must have ${rows} rows, got ${Array.isArray(m) ? m.length : typeof m}`);
-  }
-  const c = cols ?? (Array.isArray(m[0]) ? m[0].length : 0);
-  if (c < 1) throw new AttnflowError('invalid_shape', `${path}[0]`, 'must be a non-empty array of numbers');
-  const data = new Float64Array(rows * c);
-  for (let r = 0; r < rows; r++) {
-    const row = m[r];
-    if (!Array.isArray(row) || row.length !== c) {
-      throw new AttnflowError(
-        'invalid_shape',
-        `${path}[${r}]`,
-        `must have ${c} columns, got ${Array.isArray(row) ? row.length : typeof row}`,
-      );
-    }
-    for (let k = 0; k < c; k++) data[r * c + k] = finite(row[k], `${path}[${r}][${k}]`);
-  }
-  return { data, cols: c };
-}
 
 function identity(d: number): Float64Array {
   const m = new Float64Array(d * d);

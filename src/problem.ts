@@ -162,8 +162,8 @@ function flattenHead(head: Head, d: number, path: string): FlatHead {
   if (head === null || typeof head !== 'object')
     throw new AttnflowError('invalid_shape', path, 'must be { query?, key?, value? }');
   rejectUnknownKeys(head, HEAD_KEYS, path);
-  const query = head.query === undefined ? null : matrix(head.query, d, undefined, `${path}.query`);
-  const key = head.key === undefined ? null : matrix(head.key, d, undefined, `${path}.key`);
+  const query = head.query === undefined ? null : checkedMatrix(head.query, d, undefined, `${path}.query`, 'D');
+  const key = head.key === undefined ? null : checkedMatrix(head.key, d, undefined, `${path}.key`, 'D');
   const dkQuery = query ? query.cols : d;
   const dkKey = key ? key.cols : d;
   if (dkQuery !== dkKey) {
@@ -173,7 +173,7 @@ function flattenHead(head: Head, d: number, path: string): FlatHead {
       `query is D x ${dkQuery} but key is D x ${dkKey}: both need the same d_k${query === null || key === null ? ' (an omitted matrix is the D x D identity)' : ''}`,
     );
   }
-  const value = head.value === undefined ? null : matrix(head.value, d, d, `${path}.value`);
+  const value = head.value === undefined ? null : checkedMatrix(head.value, d, d, `${path}.value`, 'D');
   return {
     dk: dkQuery,
     query: query && !isIdentity(query.data, d, query.cols) ? query.data : null,
@@ -182,20 +182,31 @@ function flattenHead(head: Head, d: number, path: string): FlatHead {
   };
 }
 
-function matrix(m: Matrix, rows: number, cols: number | undefined, path: string): { data: Float64Array; cols: number } {
+/**
+ * A checked rows x cols matrix, row-major (cols undefined: taken from row 0).
+ * `rowsName` names the required row count in messages (e.g. 'D').
+ */
+export function checkedMatrix(
+  m: unknown,
+  rows: number,
+  cols: number | undefined,
+  path: string,
+  rowsName = '',
+): { data: Float64Array; cols: number } {
   if (!Array.isArray(m) || m.length !== rows) {
-    throw new AttnflowError('invalid_shape', path, `must have D = ${rows} rows, got ${Array.isArray(m) ? m.length : typeof m}`);
+    const want = rowsName ? `${rowsName} = ${rows}` : `${rows}`;
+    throw new AttnflowError('invalid_shape', path, `must have ${want} rows, got ${Array.isArray(m) ? m.length : typeof m}`);
   }
   const c = cols ?? (Array.isArray(m[0]) ? m[0].length : 0);
   if (c < 1) throw new AttnflowError('invalid_shape', `${path}[0]`, 'must be a non-empty array of numbers');
   const data = new Float64Array(rows * c);
   for (let r = 0; r < rows; r++) {
-    const row = m[r];
+    const row: unknown = m[r];
     if (!Array.isArray(row) || row.length !== c) {
       throw new AttnflowError(
         'invalid_shape',
         `${path}[${r}]`,
-        `must have ${c} columns (${cols === undefined ? 'as row 0' : 'D x D'}), got ${Array.isArray(row) ? row.length : typeof row}`,
+        `must have ${c} columns (${cols === undefined ? 'as row 0' : `${rows} x ${c}`}), got ${Array.isArray(row) ? row.length : typeof row}`,
       );
     }
     for (let k = 0; k < c; k++) data[r * c + k] = finite(row[k], `${path}[${r}][${k}]`);

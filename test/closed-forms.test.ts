@@ -1,7 +1,7 @@
 // Solutions known in closed form, on every backend.
 
 import { describe, expect, it } from 'vitest';
-import { BACKEND_NAMES, engineFor, randomMatrix, relativeError, seededRandom } from './helpers.js';
+import { BACKEND_NAMES, engineFor, randomMatrix, relativeError, seededRandom, timeToReach } from './helpers.js';
 
 /** expm(M) by scaling and squaring of a 30-term Taylor series (independent of the solver). */
 function expm(m: number[][]): number[][] {
@@ -18,20 +18,6 @@ function expm(m: number[][]): number[][] {
   }
   for (let s = 0; s < squarings; s++) sum = mul(sum, sum);
   return sum;
-}
-
-/** The time for dx/dt = x tanh(x^2) to go from a to c: the integral of 1 / (x tanh(x^2)), adaptive Simpson. */
-function timeToReach(a: number, c: number): number {
-  const g = (x: number) => 1 / (x * Math.tanh(x * x));
-  const simpson = (lo: number, hi: number) => ((hi - lo) / 6) * (g(lo) + 4 * g((lo + hi) / 2) + g(hi));
-  const adapt = (lo: number, hi: number, whole: number, tol: number, depth: number): number => {
-    const mid = (lo + hi) / 2;
-    const left = simpson(lo, mid);
-    const right = simpson(mid, hi);
-    if (depth > 50 || Math.abs(left + right - whole) <= 15 * tol) return left + right + (left + right - whole) / 15;
-    return adapt(lo, mid, left, tol / 2, depth + 1) + adapt(mid, hi, right, tol / 2, depth + 1);
-  };
-  return adapt(a, c, simpson(a, c), 1e-13, 0);
 }
 
 describe.each(BACKEND_NAMES)('closed forms on %s', (backend) => {

@@ -6,23 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { corridorHalfWidth } from '../src/corridor.js';
 import type { EventSpec, SolveOptions } from '../src/types.js';
-import { BACKEND_NAMES, engineFor, randomMatrix, seededRandom } from './helpers.js';
-
-/** Adaptive Simpson quadrature of g over [lo, hi] to about tol. */
-function integrate(g: (x: number) => number, lo: number, hi: number, tol = 1e-14): number {
-  const simpson = (a: number, b: number) => ((b - a) / 6) * (g(a) + 4 * g((a + b) / 2) + g(b));
-  const adapt = (a: number, b: number, whole: number, eps: number, depth: number): number => {
-    const mid = (a + b) / 2;
-    const left = simpson(a, mid);
-    const right = simpson(mid, b);
-    if (depth > 50 || Math.abs(left + right - whole) <= 15 * eps) return left + right + (left + right - whole) / 15;
-    return adapt(a, mid, left, eps / 2, depth + 1) + adapt(mid, b, right, eps / 2, depth + 1);
-  };
-  return adapt(lo, hi, simpson(lo, hi), tol, 0);
-}
-
-/** 1-D tokens -a and a: the upper one follows x' = x tanh(x^2); the time to go from a to c. */
-const timeToReach = (a: number, c: number) => integrate((x) => 1 / (x * Math.tanh(x * x)), a, c);
+import { adaptiveSimpson, BACKEND_NAMES, engineFor, randomMatrix, seededRandom, timeToReach } from './helpers.js';
 
 const A = 0.8;
 const C = 2;
@@ -133,7 +117,7 @@ describe.each(BACKEND_NAMES)('events on %s', (backend) => {
     const theta0 = 2;
     const thetaC = 0.5;
     const p12 = (th: number) => Math.exp(beta * Math.cos(th)) / (Math.exp(beta) + Math.exp(beta * Math.cos(th)));
-    const exact = integrate((th) => 1 / (2 * p12(th) * Math.sin(th)), thetaC, theta0);
+    const exact = adaptiveSimpson((th) => 1 / (2 * p12(th) * Math.sin(th)), thetaC, theta0);
     const options: SolveOptions = {
       tokens: [
         [1, 0],

@@ -59,3 +59,21 @@ export function fitSlope(x: readonly number[], y: readonly number[]): number {
 export function rows(data: Float64Array, d: number): number[][] {
   return Array.from({ length: data.length / d }, (_, i) => Array.from(data.subarray(i * d, (i + 1) * d)));
 }
+
+/** Adaptive Simpson quadrature of g over [lo, hi] to about tol (an independent check of solver times). */
+export function adaptiveSimpson(g: (x: number) => number, lo: number, hi: number, tol = 1e-14): number {
+  const simpson = (a: number, b: number) => ((b - a) / 6) * (g(a) + 4 * g((a + b) / 2) + g(b));
+  const adapt = (a: number, b: number, whole: number, eps: number, depth: number): number => {
+    const mid = (a + b) / 2;
+    const left = simpson(a, mid);
+    const right = simpson(mid, b);
+    if (depth > 50 || Math.abs(left + right - whole) <= 15 * eps) return left + right + (left + right - whole) / 15;
+    return adapt(a, mid, left, eps / 2, depth + 1) + adapt(mid, b, right, eps / 2, depth + 1);
+  };
+  return adapt(lo, hi, simpson(lo, hi), tol, 0);
+}
+
+/** 1-D tokens -a and a: the upper one follows x' = x tanh(x^2); the time it takes from a to c. */
+export function timeToReach(a: number, c: number): number {
+  return adaptiveSimpson((x) => 1 / (x * Math.tanh(x * x)), a, c);
+}
