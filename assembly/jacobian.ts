@@ -27,7 +27,8 @@ import {
 } from './abi';
 import { slot, pointerSlot } from './records';
 import { rowTimesMatrix } from './linalg';
-import { dot, axpy, scaleInto, rowTimesTransposed, softmaxInPlace } from './vec';
+import { dot, axpy, scaleInto, rowTimesTransposed } from './vec';
+import { softmaxInPlace } from './softmax';
 
 // @ts-ignore: decorator
 @inline function align16(bytes: f64): f64 {
