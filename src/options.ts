@@ -39,6 +39,7 @@ const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
   'atol',
   'maxSteps',
   'saveAttention',
+  'onProgress',
   'events',
   'attention',
   'sinkhornIterations',
@@ -62,6 +63,8 @@ export interface SolvePlan {
   readonly layered: boolean;
   /** The checked events, or null without the option. */
   readonly events: EventPlan | null;
+  /** Progress callback, or null. */
+  readonly onProgress: ((t: number) => void) | null;
 }
 
 export function planSolve(options: SolveOptions): SolvePlan {
@@ -125,6 +128,10 @@ export function planSolve(options: SolveOptions): SolvePlan {
   const atol = options.atol === undefined ? 1e-10 : positive(options.atol, 'atol');
   const maxSteps = options.maxSteps === undefined ? 100000 : positiveInteger(options.maxSteps, 'maxSteps');
   const sinkhorn = sinkhornPlan(options);
+  const onProgress = options.onProgress ?? null;
+  if (onProgress !== null && typeof onProgress !== 'function') {
+    throw new AttnflowError('invalid_option', 'onProgress', 'must be a function (t) => void');
+  }
   const saveAttention = options.saveAttention ?? false;
   if (typeof saveAttention !== 'boolean') throw new AttnflowError('invalid_option', 'saveAttention', 'must be true or false');
   const events = planEvents(options.events, n, d);
@@ -155,5 +162,6 @@ export function planSolve(options: SolveOptions): SolvePlan {
     saveAttention,
     layered: options.layers !== undefined,
     events,
+    onProgress,
   };
 }

@@ -11,6 +11,9 @@ import { UserEvents } from './events/user.js';
 import { planSolve, type SolvePlan } from './options.js';
 import type { EventRecord, Solution, SolveOptions } from './types.js';
 
+/** Accepted steps between two progress callbacks: a JS crossing each is negligible next to 16 field evaluations. */
+const PROGRESS_STEPS = 16;
+
 function largestMagnitude(x: Float64Array): number {
   let m = 0;
   for (let l = 0; l < x.length; l++) m = Math.max(m, Math.abs(x[l]));
@@ -70,7 +73,8 @@ export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: So
         facold,
         saveTimes,
         resume,
-        stepLimit: userEvents === null ? 0 : 1,
+        // User events look at every accepted step; a progress callback every PROGRESS_STEPS.
+        stepLimit: userEvents !== null ? 1 : plan.onProgress !== null ? PROGRESS_STEPS : 0,
       });
       steps += r.steps;
       rejected += r.rejected;
@@ -100,6 +104,7 @@ export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: So
       if (status !== 0) break;
       if (method.adaptive) dt = r.dtNext;
       facold = r.facold;
+      plan.onProgress?.(r.tReached);
       if (r.tReached >= tEnd) break;
       tStart = r.tReached;
       resume = true;

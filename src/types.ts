@@ -195,6 +195,11 @@ export interface SolveOptions extends AttentionOptions {
   readonly saveAttention?: boolean;
   /** Events to locate (see EventSpec); the first terminal one ends the solve. */
   readonly events?: readonly EventSpec[];
+  /**
+   * Called with the time reached every few accepted steps (for progress bars).
+   * The integration is the same, bit for bit, as without it.
+   */
+  readonly onProgress?: (t: number) => void;
 }
 
 /** Counters of a solve. */

@@ -228,3 +228,21 @@ describe('unknown keys everywhere', () => {
     );
   });
 });
+
+describe.each(BACKEND_NAMES)('onProgress on %s', (backend) => {
+  it('reports increasing times up to t1 and leaves the solution bit for bit the same', async () => {
+    const engine = await engineFor(backend);
+    const random = seededRandom(21);
+    const options = { tokens: randomMatrix(random, 9, 2), heads: randomHeads(random, 2, 2, 2), t1: 6, saveAt: [1, 2.5, 6] };
+    const plain = engine.solve(options);
+    const seen: number[] = [];
+    const watched = engine.solve({ ...options, onProgress: (t) => seen.push(t) });
+    expect(plain.stats.steps).toBeGreaterThan(20); // more than one callback, each every 16 steps
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    for (let k = 1; k < seen.length; k++) expect(seen[k]).toBeGreaterThan(seen[k - 1]);
+    expect(seen[seen.length - 1]).toBe(6);
+    expect(watched.stats).toEqual(plain.stats);
+    for (let s = 0; s < plain.tokens.length; s++) expect(Array.from(watched.tokens[s])).toEqual(Array.from(plain.tokens[s]));
+    expect(() => engine.solve({ ...options, onProgress: 3 as never })).toThrow(/onProgress/);
+  });
+});

@@ -1,8 +1,5 @@
-// `attnflow run`: merges preset, config file and flags, integrates, and
-// measures. The integration is cut at save times into at most ~100 pieces,
-// always the same way (not only on a TTY), so that a progress bar can be
-// drawn between them and the results do not depend on where they are shown
-// (each piece starts dopri5 with a fresh first-step estimate, HNW II.4).
+// `attnflow run`: merges preset, config file and flags, integrates (one
+// solve, whose onProgress callback drives the progress bar), and measures.
 
 import { clusterCount } from '../analysis/measures.js';
 import type { Engine } from '../core.js';
@@ -102,7 +99,7 @@ function headsAt(config: RunConfig, t: number): readonly Head[] | undefined {
   return config.layers[Math.min(Math.floor(t), config.layers.length - 1)];
 }
 
-/** Integrates the plan on `engine`, calling `progress(fraction)` between pieces. */
+/** Integrates the plan on `engine`, calling `progress(fraction)` every few steps. */
 export function executeRun(engine: Engine, plan: RunPlan, progress: (fraction: number) => void = () => {}): RunResult {
   const { config, n, d } = plan;
   const t1 = config.t1 as number;
@@ -115,63 +112,19 @@ export function executeRun(engine: Engine, plan: RunPlan, progress: (fraction: n
     atol: config.atol,
   };
   const started = performance.now();
-  const times: number[] = [];
-  const states: Float64Array[] = [];
-  let status: SolveStatus = 'success';
-  let message = '';
-  let finalTime = 0;
-  const stats = { steps: 0, rejected: 0, rhsEvaluations: 0 };
-  const maxSteps = config.maxSteps ?? 100_000;
-  const inner = plan.saveAt.filter((t) => t > 0);
-  if (config.layers) {
-    // Layered weights: one solve, since a piece would have to start on a layer boundary.
-    const sol = engine.solve({ ...common, tokens: plan.tokens, layers: config.layers, t1, saveAt: plan.saveAt, maxSteps });
-    times.push(...sol.t);
-    states.push(...sol.tokens);
-    ({ status, message, finalTime } = sol);
-    Object.assign(stats, sol.stats);
-  } else {
-    const pieces = Math.min(100, inner.length);
-    const per = Math.ceil(inner.length / Math.max(1, pieces));
-    let state: { data: Float64Array; n: number; d: number } | number[][] = plan.tokens;
-    let t0 = 0;
-    let first = true;
-    for (let start = 0; start < inner.length; start += per) {
-      const chunk = inner.slice(start, start + per);
-      const tEnd = chunk[chunk.length - 1];
-      const relative = chunk.map((t) => t - t0);
-      // X(0) is saved from the first piece's output, so that on the sphere it is the normalized prompt.
-      const withZero = first && plan.saveAt[0] === 0;
-      const sol = engine.solve({
-        ...common,
-        tokens: state,
-        heads: config.heads,
-        t1: tEnd - t0,
-        saveAt: withZero ? [0, ...relative] : relative,
-        maxSteps: maxSteps - stats.steps - stats.rejected,
-      });
-      const absolute = withZero ? [0, ...chunk] : chunk;
-      first = false;
-      sol.t.forEach((_, k) => {
-        times.push(absolute[k]);
-        states.push(sol.tokens[k]);
-      });
-      stats.steps += sol.stats.steps;
-      stats.rejected += sol.stats.rejected;
-      stats.rhsEvaluations += sol.stats.rhsEvaluations;
-      status = sol.status;
-      message = sol.message;
-      finalTime = t0 + sol.finalTime;
-      if (sol.status !== 'success') break;
-      state = { data: sol.finalTokens, n, d };
-      t0 = tEnd;
-      progress(t0 / t1);
-    }
-    if (status === 'success') {
-      finalTime = t1;
-      message = `reached t1 = ${t1} in ${stats.steps} steps`;
-    }
-  }
+  // One solve; onProgress feeds the progress bar without changing a bit of the result.
+  const sol = engine.solve({
+    ...common,
+    tokens: plan.tokens,
+    ...(config.layers ? { layers: config.layers } : { heads: config.heads }),
+    t1,
+    saveAt: plan.saveAt,
+    maxSteps: config.maxSteps ?? 100_000,
+    onProgress: (t) => progress(t / t1),
+  });
+  const { status, message, finalTime, stats } = sol;
+  const times = Array.from(sol.t);
+  const states = sol.tokens;
   const milliseconds = performance.now() - started;
   const t = Float64Array.from(times);
   const clusters = states.map((x) => clusterCount({ data: x, n, d }, { distance: plan.clusterTolerance }));
