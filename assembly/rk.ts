@@ -19,6 +19,7 @@ import {
   CONTROL_RESUME, CONTROL_STEP_LIMIT, CONTROL_N_EVENTS, CONTROL_STEP_START, CONTROL_STEP_END,
 } from './abi';
 import { slot, setSlot, pointerSlot } from './records';
+import { axpy } from './vec';
 import { fieldRhs } from './parallel'; // the field (softmax or Sinkhorn, split over threads when the problem has a pool)
 import { normalizeRows } from './geometry';
 import { evaluateEvents, eventFunctionCount, locateEvents, rkInterpolate } from './events';
@@ -35,22 +36,6 @@ const DT_MIN_ABSOLUTE: f64 = 1e-300;
 /** A step this close (relative) to a stop point is stretched to land on it. */
 const SNAP_RELATIVE: f64 = 1e-10;
 
-/** dst = src + alpha * v over count float64. */
-function axpyInto(dst: usize, src: usize, alpha: f64, v: usize, count: i32): void {
-  let l = 0;
-  if (ASC_FEATURE_SIMD) {
-    const av = f64x2.splat(alpha);
-    for (; l + 2 <= count; l += 2) {
-      const o = <usize>l << 3;
-      v128.store(dst + o, f64x2.add(v128.load(src + o), f64x2.mul(av, v128.load(v + o))));
-    }
-  }
-  for (; l < count; l++) {
-    const o = <usize>l << 3;
-    store<f64>(dst + o, load<f64>(src + o) + alpha * load<f64>(v + o));
-  }
-}
-
 /** True when all count float64 at p are finite (x * 0 is NaN exactly for Inf and NaN). */
 function allFinite(p: usize, count: i32): bool {
   let acc: f64 = 0;
@@ -65,7 +50,7 @@ function combineStages(
   memory.copy(dst, y, bytes);
   for (let j = 0; j < terms; j++) {
     const wj = load<f64>(w + (<usize>j << 3));
-    if (wj != 0) axpyInto(dst, dst, h * wj, work + <usize>j * bytes, m);
+    if (wj != 0) axpy(dst, h * wj, work + <usize>j * bytes, m);
   }
 }
 
@@ -117,7 +102,8 @@ function initialStep(
   const d1 = scaledRms(f0, 0, y, m, rtol, atol);
   let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);
   h0 = Math.min(h0, span);
-  axpyInto(ytmp, y, h0, f0, m);
+  memory.copy(ytmp, y, <usize>m << 3);
+  axpy(ytmp, h0, f0, m);
   fieldRhs(problem, ytmp, f1);
   const d2 = scaledRms(f1, f0, y, m, rtol, atol) / h0;
   const dmax = Math.max(d1, d2);
@@ -135,7 +121,7 @@ function denseOutput(
     const row = dense + (<usize>(i * degree) << 3);
     let bi: f64 = 0;
     for (let p = degree - 1; p >= 0; p--) bi = (bi + load<f64>(row + (<usize>p << 3))) * theta;
-    if (bi != 0) axpyInto(dst, dst, h * bi, work + <usize>i * bytes, m);
+    if (bi != 0) axpy(dst, h * bi, work + <usize>i * bytes, m);
   }
 }
 
