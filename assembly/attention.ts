@@ -35,34 +35,14 @@ import { rowTimesMatrix } from './linalg';
 import { projectOnTangent } from './geometry';
 import { madd } from './simd';
 import { headRowsF32 } from './f32/attention';
+import { packKeys, queryRow, scoreBlock } from './scores';
+import { tiedApplies, tiedPrepareProblem, tiedPartProblem, tiedRowsProblem } from './tied';
 import {
-  KEY_PANEL, ROW_BLOCK, BLOCK_ROWS, SMALL_D, paddedKeys, tileKeys, layoutScratch,
-  keysPtr, valuesPtr, queriesPtr, scoresPtr, sumsPtr, maxPtr, totalPtr, workPtr,
+  KEY_PANEL, ROW_BLOCK, BLOCK_ROWS, SMALL_D, TIED_SLOTS, paddedKeys, tileKeys, layoutScratch,
+  valuesPtr, queriesPtr, scoresPtr, sumsPtr, maxPtr, totalPtr,
 } from './scratch';
 
 export { attentionScratchBytes } from './scratch';
-
-/** keys[panel][k][lane] = (x_j K)[k] with j = panel * KEY_PANEL + lane; pads with 0. */
-function packKeys(x: usize, n: i32, d: i32, dk: i32, key: usize): void {
-  const npad = paddedKeys(n);
-  const panelBytes = <usize>(dk * KEY_PANEL) << 3;
-  for (let j = 0; j < npad; j++) {
-    const dst = keysPtr + <usize>(j / KEY_PANEL) * panelBytes + (<usize>(j % KEY_PANEL) << 3);
-    if (j >= n) {
-      for (let k = 0; k < dk; k++) store<f64>(dst + (<usize>(k * KEY_PANEL) << 3), 0.0);
-      continue;
-    }
-    const xj = x + (<usize>(j * d) << 3);
-    let src = xj;
-    if (key != 0) {
-      rowTimesMatrix(xj, key, d, dk, workPtr, 1.0, false);
-      src = workPtr;
-    }
-    for (let k = 0; k < dk; k++) {
-      store<f64>(dst + (<usize>(k * KEY_PANEL) << 3), load<f64>(src + (<usize>k << 3)));
-    }
-  }
-}
 
 /** values[k][j] = x_j[k] (X^T, rows of npad, zero padded): the small-D weighted sum runs along j. */
 function packValuesTransposed(x: usize, n: i32, d: i32): void {
@@ -95,66 +75,6 @@ function packValuesBlocked(x: usize, n: i32, d: i32): void {
       }
       dst += 32;
       src += <usize>d << 3;
-    }
-  }
-}
-
-/** q = beta * x_i Q (or beta * x_i when Q is the identity). */
-function queryRow(xi: usize, d: i32, dk: i32, query: usize, beta: f64, q: usize): void {
-  if (query != 0) {
-    rowTimesMatrix(xi, query, d, dk, q, beta, false);
-  } else {
-    for (let k = 0; k < d; k++) store<f64>(q + (<usize>k << 3), beta * load<f64>(xi + (<usize>k << 3)));
-  }
-}
-
-/**
- * Scores of ROW_BLOCK query rows (q, rows of dk) against the packed panels
- * [p0, p1): s_r[(p - p0) KEY_PANEL + lane] = <q_r, k_j>; score rows are
- * `stride` bytes apart.
- */
-function scoreBlock(q: usize, dk: i32, p0: i32, p1: i32, s: usize, stride: usize): void {
-  const qBytes = <usize>dk << 3;
-  let kp = keysPtr + (<usize>(p0 * dk * KEY_PANEL) << 3);
-  for (let p = p0; p < p1; p++) {
-    const o = s + (<usize>((p - p0) * KEY_PANEL) << 3);
-    if (ASC_FEATURE_SIMD) {
-      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), b0 = f64x2.splat(0), b1 = f64x2.splat(0);
-      let c0 = f64x2.splat(0), c1 = f64x2.splat(0), e0 = f64x2.splat(0), e1 = f64x2.splat(0);
-      let qp = q;
-      for (let k = 0; k < dk; k++) {
-        const k0 = v128.load(kp, 0), k1 = v128.load(kp, 16);
-        let w = v128.load64_splat(qp);
-        a0 = madd(w, k0, a0);
-        a1 = madd(w, k1, a1);
-        w = v128.load64_splat(qp + qBytes);
-        b0 = madd(w, k0, b0);
-        b1 = madd(w, k1, b1);
-        w = v128.load64_splat(qp + 2 * qBytes);
-        c0 = madd(w, k0, c0);
-        c1 = madd(w, k1, c1);
-        w = v128.load64_splat(qp + 3 * qBytes);
-        e0 = madd(w, k0, e0);
-        e1 = madd(w, k1, e1);
-        kp += 32;
-        qp += 8;
-      }
-      v128.store(o, a0, 0); v128.store(o, a1, 16);
-      v128.store(o + stride, b0, 0); v128.store(o + stride, b1, 16);
-      v128.store(o + 2 * stride, c0, 0); v128.store(o + 2 * stride, c1, 16);
-      v128.store(o + 3 * stride, e0, 0); v128.store(o + 3 * stride, e1, 16);
-    } else {
-      for (let r = 0; r < ROW_BLOCK; r++) {
-        const qr = q + <usize>r * qBytes;
-        for (let l = 0; l < KEY_PANEL; l++) {
-          let acc: f64 = 0;
-          for (let k = 0; k < dk; k++) {
-            acc += load<f64>(qr + (<usize>k << 3)) * load<f64>(kp + (<usize>(k * KEY_PANEL + l) << 3));
-          }
-          store<f64>(o + <usize>r * stride + (<usize>l << 3), acc);
-        }
-      }
-      kp += <usize>(dk * KEY_PANEL) << 3;
     }
   }
 }
@@ -405,7 +325,15 @@ export function attentionRhsRows(problem: usize, x: usize, out: usize, rowStart:
   if (rowEnd <= rowStart) return;
   const rowBytes = <usize>d << 3;
   memory.fill(out + <usize>rowStart * rowBytes, 0, <usize>(rowEnd - rowStart) * rowBytes);
-  for (let h = 0; h < heads; h++) {
+  // All rows of a tied head (tied.ts): each pair's exponential once. Ranges of rows (threads) take
+  // the row-max kernel here; parallel.ts splits the tied kernel its own way.
+  const tied = rowStart == 0 && rowEnd == n && tiedApplies(problem) && tiedPrepareProblem(problem, x, scratch);
+  if (tied) {
+    for (let p = 0; p < TIED_SLOTS; p++) tiedPartProblem(problem, p, scratch, scratch);
+    tiedRowsProblem(problem, out, 0, n, scratch, scratch);
+  }
+  const rowMaxHeads = tied ? 0 : heads;
+  for (let h = 0; h < rowMaxHeads; h++) {
     const rec = PROBLEM_HEAD0 + h * HEAD_STRIDE;
     const dk = <i32>slot(problem, rec + HEAD_DK);
     const query = pointerSlot(problem, rec + HEAD_QUERY);

@@ -22,11 +22,16 @@
 import {
   POOL_GENERATION, POOL_DONE, POOL_STOP, POOL_THREADS, POOL_JOB, POOL_ARG0, POOL_ARG1, POOL_ARG2, POOL_MAIN_MAY_WAIT,
   POOL_NEXT, POOL_WORK_DONE0, POOL_MIN_BLOCK_ROWS, POOL_SPIN_POLLS,
-  JOB_FIELD, JOB_BATCH, PROBLEM_POOL, PROBLEM_SCRATCH_STRIDE,
+  JOB_FIELD, JOB_BATCH, JOB_TIED_PAIRS, JOB_TIED_ROWS, PROBLEM_POOL, PROBLEM_SCRATCH_STRIDE,
 } from './threads-abi';
-import { PROBLEM_N, PROBLEM_SCRATCH, PROBLEM_ATTENTION, ATTENTION_SOFTMAX } from './abi';
+import {
+  PROBLEM_N, PROBLEM_D, PROBLEM_SCRATCH, PROBLEM_ATTENTION, ATTENTION_SOFTMAX, PROBLEM_GEOMETRY, GEOMETRY_SPHERE,
+} from './abi';
 import { slot, pointerSlot } from './records';
 import { attentionRhsRows } from './attention';
+import { projectOnTangent } from './geometry';
+import { tiedApplies, tiedPrepareProblem, tiedRowsProblem, tiedPartProblem } from './tied';
+import { TIED_SLOTS } from './scratch';
 import { field } from './field';
 import { runBatchItems } from './batch';
 
@@ -41,6 +46,14 @@ export function countWork(pool: usize, t: i32, amount: i32): void {
   store<i32>(w, load<i32>(w) + amount);
 }
 
+// Whether this thread's tiedPrepare accepted the current tied field (every thread decides the same: same data).
+let tiedReady: bool = false;
+
+/** Thread t's scratch block. */
+function threadScratch(problem: usize, t: i32): usize {
+  return pointerSlot(problem, PROBLEM_SCRATCH) + <usize>t * pointerSlot(problem, PROBLEM_SCRATCH_STRIDE);
+}
+
 /**
  * Thread t's part of the field: blocks of rows taken from the shared counter
  * POOL_NEXT until none is left, with its own scratch. Guided self-scheduling
@@ -49,11 +62,14 @@ export function countWork(pool: usize, t: i32, amount: i32): void {
  * worker still waking, a core taken by another process) leaves its rows to
  * the others instead of holding everyone up, while each thread packs the keys
  * only a few times (every attentionRhsRows call packs all N keys).
+ * With `tied` (JOB_TIED_ROWS) a block's rows are summed from every thread's
+ * tied sums when tiedReady, else computed by the row-max kernel.
  */
-function fieldBlocks(pool: usize, problem: usize, x: usize, out: usize, t: i32, threads: i32): void {
+function fieldBlocks(pool: usize, problem: usize, x: usize, out: usize, t: i32, threads: i32, tied: bool): void {
   if (!ASC_FEATURE_THREADS) return; // never called there: runOnPool computes the whole field itself
   const n = <i32>slot(problem, PROBLEM_N);
-  const scratch = pointerSlot(problem, PROBLEM_SCRATCH) + <usize>t * pointerSlot(problem, PROBLEM_SCRATCH_STRIDE);
+  const d = <i32>slot(problem, PROBLEM_D);
+  const scratch = threadScratch(problem, t);
   const next = word(pool, POOL_NEXT);
   const smallest = max(2, load<i32>(word(pool, POOL_MIN_BLOCK_ROWS)));
   let start = atomic.load<i32>(next);
@@ -66,9 +82,38 @@ function fieldBlocks(pool: usize, problem: usize, x: usize, out: usize, t: i32, 
       start = seen; // another thread took a block first: try again from where it ended
       continue;
     }
-    attentionRhsRows(problem, x, out, start, end, scratch);
+    if (tied && tiedReady) {
+      const rowBytes = <usize>d << 3;
+      memory.fill(out + <usize>start * rowBytes, 0, <usize>(end - start) * rowBytes);
+      tiedRowsProblem(problem, out, start, end, threadScratch(problem, 0), scratch);
+      if (<i32>slot(problem, PROBLEM_GEOMETRY) == GEOMETRY_SPHERE) {
+        projectOnTangent(x + <usize>start * rowBytes, out + <usize>start * rowBytes, end - start, d);
+      }
+    } else {
+      attentionRhsRows(problem, x, out, start, end, scratch);
+    }
     countWork(pool, t, end - start);
     start = atomic.load<i32>(next);
+  }
+}
+
+/**
+ * Thread t's share of a tied head's pairs (tied.ts): it prepares its own
+ * scratch (every thread packs all keys and values), then takes whole parts
+ * of the sums from POOL_NEXT; the parts live in thread 0's scratch. Every
+ * thread prepares, even one that gets no part: tiedReady decides the rows
+ * phase, and every thread must decide the same.
+ */
+function tiedPairs(pool: usize, problem: usize, x: usize, t: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  const own = threadScratch(problem, t);
+  tiedReady = tiedPrepareProblem(problem, x, own);
+  if (!tiedReady) return;
+  const next = word(pool, POOL_NEXT);
+  let p = atomic.add<i32>(next, 1);
+  while (p < TIED_SLOTS) {
+    tiedPartProblem(problem, p, threadScratch(problem, 0), own);
+    p = atomic.add<i32>(next, 1);
   }
 }
 
@@ -110,7 +155,9 @@ export function runOnPool(pool: usize, job: i32, arg0: usize, arg1: usize, arg2:
 }
 
 function runJob(pool: usize, job: i32, arg0: usize, arg1: usize, arg2: usize, t: i32, threads: i32): void {
-  if (job == JOB_FIELD) fieldBlocks(pool, arg0, arg1, arg2, t, threads);
+  if (job == JOB_FIELD) fieldBlocks(pool, arg0, arg1, arg2, t, threads, false);
+  else if (job == JOB_TIED_PAIRS) tiedPairs(pool, arg0, arg1, t);
+  else if (job == JOB_TIED_ROWS) fieldBlocks(pool, arg0, arg1, arg2, t, threads, true);
   else if (job == JOB_BATCH) runBatchItems(arg0, pool, t);
 }
 
@@ -124,6 +171,12 @@ export function fieldRhs(problem: usize, x: usize, out: usize): void {
   // Sinkhorn normalizes the whole matrix at once: it is not split by rows.
   if (pool == 0 || <i32>slot(problem, PROBLEM_ATTENTION) != ATTENTION_SOFTMAX) {
     field(problem, x, out);
+    return;
+  }
+  if (ASC_FEATURE_THREADS && tiedApplies(problem)) {
+    // A tied head (tied.ts) in two phases: every pair once, each thread into its own sums; then the rows.
+    runOnPool(pool, JOB_TIED_PAIRS, problem, x, out);
+    runOnPool(pool, JOB_TIED_ROWS, problem, x, out);
     return;
   }
   runOnPool(pool, JOB_FIELD, problem, x, out);

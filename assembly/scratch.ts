@@ -38,6 +38,12 @@ export function tileKeys(n: i32, d: i32, dk: i32): i32 {
  * that huge sizes report a huge need instead of wrapping around.
  */
 export function attentionScratchBytes(n: i32, d: i32, dk: i32): f64 {
+  const rowSoftmax = rowSoftmaxScratchBytes(n, d, dk);
+  const tied = tiedScratchBytes(n, d, dk);
+  return rowSoftmax > tied ? rowSoftmax : tied;
+}
+
+function rowSoftmaxScratchBytes(n: i32, d: i32, dk: i32): f64 {
   const npad = <f64>paddedKeys(n);
   const wide = <f64>(d > dk ? d : dk);
   return align16(npad * <f64>dk * 8) + align16(npad * <f64>d * 8) + align16(<f64>BLOCK_ROWS * <f64>dk * 8) +
@@ -74,6 +80,72 @@ export function layoutScratch(base: usize, n: i32, d: i32, dk: i32): void {
   p += <usize>align16(<f64>BLOCK_ROWS * 8);
   totalPtr = p;
   p += <usize>align16(<f64>BLOCK_ROWS * 8);
+  workPtr = p;
+}
+
+/** Rows (and keys) per tile of the tied kernel: a multiple of ROW_BLOCK and KEY_PANEL. */
+export const TIED_TILE: i32 = 64;
+
+/** Coordinates of a tied-kernel value row: D rounded up to a multiple of 4 (zero padded). */
+// @ts-ignore: decorator
+@inline export function tiedWidth(d: i32): i32 {
+  return (d + 3) & ~3;
+}
+
+/**
+ * The tied kernel's sums are accumulated in TIED_SLOTS fixed parts (tied.ts):
+ * a part's tile rows are fixed and added in a fixed order by whichever thread
+ * takes it, and the parts are summed in a fixed order, so the result does not
+ * depend on the number of threads or on timing.
+ */
+export const TIED_SLOTS: i32 = 8;
+/** Most float64 numbers of one part's sums (npad * tiedWidth(d)); larger problems take the row-max kernel. */
+export const TIED_MAX_SUMS: f64 = 524288;
+
+// The tied kernel's own regions (tied.ts); keysPtr, queriesPtr, scoresPtr and
+// workPtr are shared with the row-softmax layout.
+export let tiedSumsPtr: usize = 0; // TIED_SLOTS x npad x tiedWidth(d): z_i = sum_j e_ij w_j x_j, row-major
+export let halfNormsPtr: usize = 0; // npad: g_j = beta |y_j|^2 / 2 (+inf for padding)
+export let tokenWeightsPtr: usize = 0; // npad: w_j = exp(g_j - max g) (0 for padding)
+export let normalizersPtr: usize = 0; // TIED_SLOTS x npad: l_i = sum_j e_ij w_j
+
+/**
+ * Bytes of the tied kernel's scratch: packed keys (N dk), weighted values
+ * (N tiedWidth(d)) and TIED_SLOTS parts of their sums, 2 + TIED_SLOTS numbers
+ * per token, one tile's queries (TIED_TILE dk) and scores (TIED_TILE^2), a
+ * work row. 0 when the problem is too large for the tied kernel.
+ */
+export function tiedScratchBytes(n: i32, d: i32, dk: i32): f64 {
+  const npad = <f64>paddedKeys(n);
+  const wide = <f64>(d > dk ? d : dk);
+  const width = <f64>tiedWidth(d);
+  if (npad * width > TIED_MAX_SUMS) return 0;
+  const slots = <f64>TIED_SLOTS;
+  return align16(npad * <f64>dk * 8) + (1 + slots) * align16(npad * width * 8) + (2 + slots) * align16(npad * 8) +
+    align16(<f64>TIED_TILE * <f64>dk * 8) + align16(<f64>TIED_TILE * <f64>TIED_TILE * 8) + align16(wide * 8) + 16;
+}
+
+/** Lays out a tied-kernel scratch block at `base` (the same arithmetic as tiedScratchBytes). */
+export function layoutTiedScratch(base: usize, n: i32, d: i32, dk: i32): void {
+  const npad = <usize>paddedKeys(n);
+  const width = <usize>tiedWidth(d);
+  let p = (base + 15) & ~(<usize>15);
+  keysPtr = p;
+  p += <usize>align16(<f64>(npad * <usize>dk * 8));
+  valuesPtr = p;
+  p += <usize>align16(<f64>(npad * width * 8));
+  tiedSumsPtr = p;
+  p += <usize>TIED_SLOTS * <usize>align16(<f64>(npad * width * 8));
+  halfNormsPtr = p;
+  p += <usize>align16(<f64>(npad * 8));
+  tokenWeightsPtr = p;
+  p += <usize>align16(<f64>(npad * 8));
+  normalizersPtr = p;
+  p += <usize>TIED_SLOTS * <usize>align16(<f64>(npad * 8));
+  queriesPtr = p;
+  p += <usize>align16(<f64>(<usize>TIED_TILE * <usize>dk * 8));
+  scoresPtr = p;
+  p += <usize>align16(<f64>(<usize>TIED_TILE * <usize>TIED_TILE * 8));
   workPtr = p;
 }
 

@@ -11,7 +11,7 @@ export const POOL_GENERATION: i32 = 0; // bumped by the main thread to hand out 
 export const POOL_DONE: i32 = 1; // workers that finished the current job
 export const POOL_STOP: i32 = 2; // 1: workers return from workerLoop
 export const POOL_THREADS: i32 = 3; // threads T, the main thread included (it is thread 0)
-export const POOL_JOB: i32 = 4; // JOB_FIELD or JOB_BATCH
+export const POOL_JOB: i32 = 4; // JOB_FIELD, JOB_BATCH, JOB_TIED_PAIRS or JOB_TIED_ROWS
 export const POOL_ARG0: i32 = 5; // field: problem record; batch: batch record
 export const POOL_ARG1: i32 = 6; // field: x
 export const POOL_ARG2: i32 = 7; // field: out
@@ -25,6 +25,8 @@ export const POOL_BYTES: i32 = 64 + 4 * 256;
 
 export const JOB_FIELD: i32 = 1;
 export const JOB_BATCH: i32 = 2;
+export const JOB_TIED_PAIRS: i32 = 3; // a tied head's tile rows (tied.ts), each thread into its own sums
+export const JOB_TIED_ROWS: i32 = 4; // then the field's rows from every thread's sums
 
 // Batch record (float64 slots): independent solves, each one whole rkSolve.
 export const BATCH_COUNT: i32 = 0; // items

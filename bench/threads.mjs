@@ -29,8 +29,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { randomMatrix, seededRandom } from '../build/tsc/random.js';
 import { createEngine } from '../dist/index.js';
-import { randomMatrix, seededRandom } from '../dist/random.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -179,12 +179,12 @@ if (parts.includes('field') || parts.includes('solve')) {
 }
 
 if (parts.includes('kernel')) {
-  const { ABI, kernelExports } = await import('../dist/wasm/abi.js');
-  const { Arena } = await import('../dist/wasm/arena.js');
-  const { wasmModule } = await import('../dist/wasm/load.js');
-  const { ThreadPool } = await import('../dist/wasm/threads.js');
-  const { allocProblem, widestHead, writeProblem } = await import('../dist/wasm/records.js');
-  const { fieldProblem } = await import('../dist/problem.js');
+  const { ABI, kernelExports } = await import('../build/tsc/wasm/abi.js');
+  const { Arena } = await import('../build/tsc/wasm/arena.js');
+  const { wasmModule } = await import('../build/tsc/wasm/load.js');
+  const { ThreadPool } = await import('../build/tsc/wasm/threads.js');
+  const { allocProblem, widestHead, writeProblem } = await import('../build/tsc/wasm/records.js');
+  const { fieldProblem } = await import('../build/tsc/problem.js');
   const pool = await ThreadPool.create(await wasmModule('simd-threads'), THREADS);
   const ex = kernelExports(pool.instance);
   for (const [n, d] of SIZES) {
@@ -192,7 +192,7 @@ if (parts.includes('kernel')) {
     const random = seededRandom(n + d);
     const { problem, x } = fieldProblem({ tokens: { data: Float64Array.from(randomMatrix(random, n, d).flat()), n, d } });
     const scratch = ex.attentionScratchBytes(n, d, widestHead(problem));
-    const split = allocProblem(arena, problem, scratch, pool.pool, THREADS);
+    const split = allocProblem(arena, problem, scratch, 0, pool.pool, THREADS);
     const alone = allocProblem(arena, problem, scratch);
     const xPtr = arena.alloc(8 * x.length);
     const outPtr = arena.alloc(8 * x.length);

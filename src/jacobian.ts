@@ -6,7 +6,7 @@
 import type { Backend } from './backend.js';
 import { AttnflowError } from './errors.js';
 import { rejectUnknownKeys } from './keys.js';
-import { type FlatProblem, fieldProblem, finite, positiveInteger } from './problem.js';
+import { type FlatProblem, fieldProblem, finite, firstNonFinite, positiveInteger } from './problem.js';
 import { normal, seededRandom } from './random.js';
 import type { Geometry, Head, Tokens } from './types.js';
 
@@ -72,11 +72,12 @@ function checkFinite(values: Float64Array, what: string): Float64Array {
 /** A vector of N x D numbers as a Float64Array, checked. */
 function flatVector(v: Float64Array | readonly (readonly number[])[], n: number, d: number, path: string): Float64Array {
   let out: Float64Array;
-  if (v instanceof Float64Array) out = Float64Array.from(v);
+  if (v instanceof Float64Array) out = v.slice();
   else if (Array.isArray(v) && v.length === n) out = Float64Array.from(v.flatMap((r) => (Array.isArray(r) ? r : [])));
   else throw new AttnflowError('invalid_shape', path, `must be a Float64Array of N * D = ${n * d} numbers or N = ${n} rows`);
   if (out.length !== n * d) throw new AttnflowError('invalid_shape', path, `has ${out.length} numbers, N * D = ${n * d}`);
-  for (let l = 0; l < out.length; l++) finite(out[l], `${path}[${l}]`);
+  const bad = firstNonFinite(out);
+  if (bad >= 0) finite(out[bad], `${path}[${bad}]`);
   return out;
 }
 

@@ -8,6 +8,7 @@ import {
   type FlatLayer,
   type FlatProblem,
   finite,
+  finiteEntry,
   flag,
   flattenHeads,
   flattenTokens,
@@ -108,7 +109,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
     if (!Array.isArray(options.saveAt) || options.saveAt.length === 0) {
       throw new AttnflowError('invalid_option', 'saveAt', 'must be a non-empty array of times');
     }
-    saveAt = Float64Array.from(options.saveAt, (v, i) => finite(v, `saveAt[${i}]`));
+    saveAt = Float64Array.from(options.saveAt, (v, i) => finiteEntry(v, 'saveAt', i));
     for (let i = 0; i < saveAt.length; i++) {
       if (saveAt[i] < 0 || saveAt[i] > t1) {
         throw new AttnflowError('invalid_value', `saveAt[${i}]`, `is ${saveAt[i]}, outside [0, t1] = [0, ${t1}]`);

@@ -112,7 +112,7 @@ export function flattenTokens(tokens: Tokens, geometry: Geometry): { data: Float
           `ragged rows: token 0 has ${d} numbers, token ${i} has ${Array.isArray(row) ? row.length : 'none'}`,
         );
       }
-      for (let k = 0; k < d; k++) data[i * d + k] = finite(row[k], `tokens[${i}][${k}]`);
+      for (let k = 0; k < d; k++) data[i * d + k] = finiteEntry(row[k], 'tokens', i, k);
     }
   } else if (tokens !== null && typeof tokens === 'object' && 'data' in tokens) {
     const t = tokens as { data: unknown; n: unknown; d: unknown };
@@ -122,8 +122,9 @@ export function flattenTokens(tokens: Tokens, geometry: Geometry): { data: Float
     if (t.data.length !== n * d) {
       throw new AttnflowError('invalid_shape', 'tokens.data', `has ${t.data.length} numbers, n * d = ${n} * ${d} = ${n * d}`);
     }
-    data = Float64Array.from(t.data);
-    for (let l = 0; l < data.length; l++) finite(data[l], `tokens.data[${l}]`);
+    data = t.data.slice();
+    const bad = firstNonFinite(data);
+    if (bad >= 0) finite(data[bad], `tokens.data[${bad}]`);
   } else {
     throw new AttnflowError(
       'invalid_shape',
@@ -209,7 +210,7 @@ export function checkedMatrix(
         `must have ${c} columns (${cols === undefined ? 'as row 0' : `${rows} x ${c}`}), got ${Array.isArray(row) ? row.length : typeof row}`,
       );
     }
-    for (let k = 0; k < c; k++) data[r * c + k] = finite(row[k], `${path}[${r}][${k}]`);
+    for (let k = 0; k < c; k++) data[r * c + k] = finiteEntry(row[k], path, r, k);
   }
   return { data, cols: c };
 }
@@ -225,6 +226,23 @@ export function finite(v: unknown, path: string): number {
   if (typeof v !== 'number') throw new AttnflowError('invalid_value', path, `must be a number, got ${typeof v}`);
   if (!Number.isFinite(v)) throw new AttnflowError('non_finite', path, `is ${v}; every number must be finite`);
   return v;
+}
+
+/**
+ * finite(v, `${base}[${i}]` or `${base}[${i}][${k}]`), with the path built only when v fails: checking
+ * N D entries must not build N D strings (that was most of the time of a large attentionRhs call).
+ */
+export function finiteEntry(v: unknown, base: string, i: number, k?: number): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  return finite(v, k === undefined ? `${base}[${i}]` : `${base}[${i}][${k}]`);
+}
+
+/** The index of data's first non-finite entry, or -1 (one pass of x - x, 0 for every finite x, NaN otherwise). */
+export function firstNonFinite(data: Float64Array): number {
+  let probe = 0;
+  for (let l = 0; l < data.length; l++) probe += data[l] - data[l];
+  if (probe === 0) return -1;
+  return data.findIndex((x) => !Number.isFinite(x));
 }
 
 /** A positive finite number. */

@@ -15,6 +15,8 @@ export interface KernelFunctions {
   attentionRhsRows(problem: number, x: number, out: number, rowStart: number, rowEnd: number, scratch: number): void;
   attentionMatrix(problem: number, x: number, head: number, attn: number): void;
   attentionScratchBytes(n: number, d: number, dk: number): number;
+  /** 1 when attentionRhs takes the tied kernel (assembly/tied.ts) on this problem and x, else 0 (the row-max kernel). */
+  attentionKernel(problem: number, x: number): number;
   rkSolve(problem: number, method: number, control: number): number;
   /** The last accepted step's interpolant at time t (dense output, or cubic Hermite for fixed-step methods) into out. */
   rkInterpolate(problem: number, method: number, control: number, t: number, out: number): void;
@@ -44,6 +46,7 @@ export const KERNEL_FUNCTION_ARITY = {
   attentionRhsRows: 6,
   attentionMatrix: 4,
   attentionScratchBytes: 3,
+  attentionKernel: 2,
   rkSolve: 3,
   rkInterpolate: 5,
   eventWorkBytes: 4,

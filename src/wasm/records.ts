@@ -82,9 +82,18 @@ export function writeProblem(arena: Arena, block: ProblemBlock, problem: FlatPro
     const s = ABI.PROBLEM_HEAD0 + i * ABI.HEAD_STRIDE;
     rec[s + ABI.HEAD_DK] = h.dk;
     rec[s + ABI.HEAD_QUERY] = put(h.query);
-    rec[s + ABI.HEAD_KEY] = put(h.key);
+    // Tied weights (W_Q = W_K) share one copy: assembly/tied.ts recognizes a tied head by equal pointers.
+    rec[s + ABI.HEAD_KEY] = sameMatrix(h.query, h.key) ? rec[s + ABI.HEAD_QUERY] : put(h.key);
     rec[s + ABI.HEAD_VALUE] = put(h.value);
   });
+}
+
+/** Whether two optional matrices are both absent (identity) or hold the same numbers. */
+function sameMatrix(a: Float64Array | null, b: Float64Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let l = 0; l < a.length; l++) if (a[l] !== b[l]) return false;
+  return true;
 }
 
 /** Slots of a method record: header, then A (s*s), b, c, e (s each), dense (s*degree). */

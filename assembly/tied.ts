@@ -1,0 +1,361 @@
+// Tied attention: one head whose query and key maps are the same matrix (Q =
+// K, the identity included: the paper's pure-attention model Q = K = V = I,
+// and every head with W_Q = W_K), with beta > 0 and no causal mask. Then the
+// scores s_ij = beta <y_i, y_j> (y_j = x_j K) form a Gram matrix and
+//   exp(s_ij) = exp(g_i) e_ij exp(g_j),   g_j = beta |y_j|^2 / 2,
+//   e_ij = exp(s_ij - g_i - g_j) = exp(-beta |y_i - y_j|^2 / 2)  in (0, 1],
+// so row i of the softmax of eq. (7) is P_ij = e_ij w_j / l_i with
+// w_j = exp(g_j - G), G = max_j g_j, and l_i = sum_k e_ik w_k (the factor
+// exp(g_i - G) cancels). e is symmetric: each pair's score and exponential is
+// computed once, on tiles on and above the diagonal, and feeds both rows:
+//   z_i += e_ij (w_j x_j, w_j),   z_j += e_ij (w_i x_i, w_i).
+// That is 3 N^2 D flops and N^2 / 2 exponentials per head instead of 4 N^2 D
+// and N^2, and no row maximum: e <= 1 cannot overflow.
+//
+// Range: l_i >= e_ii w_i = w_i >= exp(-(G - min g)). tiedPrepare refuses
+// (returns false, and the caller runs the row-max kernel of attention.ts)
+// when G - min g > TIED_RANGE or some g is not finite: with the range at most
+// 300, l_i >= 5e-131 and every term that matters to 1e-16 of it stays far
+// from the subnormals. Rounding: e_ij's argument carries an absolute error of
+// a few ulp of |s_ij| + g_i + g_j, as exp(s_ij - m_i) does in the row-max
+// kernel; the tests hold both to the TypeScript reference at 1e-13.
+//
+// Work split: the sums z and l are accumulated in TIED_SLOTS parts
+// (scratch.ts); part p owns the tile rows a with snake(a) = p (0, 1, 2, 3,
+// 3, 2, 1, 0, 0, 1, ...: about equal work, tile row a having T - a tiles)
+// and adds them in increasing a. Threads (parallel.ts) take whole parts,
+// each after packing keys and values in its own scratch; every part lives
+// in thread 0's scratch. Then every row sums its parts in order 0..P-1. So
+// each number is computed by the same operations in the same order however
+// many threads there are: results are the same bits on 1 or T threads.
+// Problems whose sums would pass TIED_MAX_SUMS take the row-max kernel.
+
+import {
+  PROBLEM_N, PROBLEM_D, PROBLEM_HEADS, PROBLEM_SCRATCH, PROBLEM_BETA, PROBLEM_CAUSAL, PROBLEM_PRECISION, PROBLEM_HEAD0, HEAD_DK,
+  HEAD_QUERY, HEAD_KEY, HEAD_VALUE, PRECISION_FLOAT64,
+} from './abi';
+import { slot, pointerSlot } from './records';
+import { expScalar, expVector } from './exp';
+import { rowTimesMatrix } from './linalg';
+import { madd } from './simd';
+import { packKeys, scoreBlock } from './scores';
+import {
+  KEY_PANEL, ROW_BLOCK, TIED_TILE, TIED_SLOTS, TIED_MAX_SUMS, paddedKeys, tiedWidth, layoutTiedScratch,
+  keysPtr, valuesPtr, queriesPtr, scoresPtr, workPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr,
+} from './scratch';
+
+/** Largest max g - min g the tied kernel accepts (see above). */
+const TIED_RANGE: f64 = 300.0;
+/** Bytes between score rows of a tile. */
+const TILE_STRIDE: usize = <usize>TIED_TILE << 3;
+
+// The part being accumulated (tiedPart): its sums z (npad rows of tiedWidth(d)) and normalizers l.
+let partSums: usize = 0;
+let partNormalizers: usize = 0;
+
+/** The part that owns tile row a: a snake over the parts, so that long and short tile rows alternate. */
+// @ts-ignore: decorator
+@inline function partOf(a: i32): i32 {
+  const m = a % (2 * TIED_SLOTS);
+  return m < TIED_SLOTS ? m : 2 * TIED_SLOTS - 1 - m;
+}
+
+/** Tiles along one side: keys [a T, min((a + 1) T, npad)) form tile a. */
+export function tiedTiles(n: i32): i32 {
+  return (paddedKeys(n) + TIED_TILE - 1) / TIED_TILE;
+}
+
+/**
+ * Lays out `scratch`, packs the keys y_j (x_j K, or x_j when key = 0), the
+ * half norms g, the token weights w and the weighted values (w_j x_j, zero
+ * padded to tiedWidth(d) and blocked by 4 coordinates:
+ * values[c][j][0..3] = w_j x_j[4c..4c+3]). Returns false when the problem is
+ * too large (TIED_MAX_SUMS) or the range of g too wide (or not finite) for
+ * the tied kernel; then nothing else may be called for this head.
+ */
+export function tiedPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, beta: f64, scratch: usize): bool {
+  const npad = paddedKeys(n);
+  const width = tiedWidth(d);
+  if (<f64>npad * <f64>width > TIED_MAX_SUMS) return false;
+  layoutTiedScratch(scratch, n, d, dk);
+  packKeys(x, n, d, dk, key);
+  // g_j from the packed keys: keys[j / P][k][j % P].
+  let gMax = -Infinity, gMin = Infinity;
+  for (let j = 0; j < n; j++) {
+    let p = keysPtr + (<usize>((j / KEY_PANEL) * dk * KEY_PANEL + j % KEY_PANEL) << 3);
+    let sq: f64 = 0;
+    for (let k = 0; k < dk; k++) {
+      const y = load<f64>(p);
+      sq += y * y;
+      p += <usize>KEY_PANEL << 3;
+    }
+    const g = 0.5 * beta * sq;
+    store<f64>(halfNormsPtr + (<usize>j << 3), g);
+    gMax = Math.max(gMax, g);
+    gMin = Math.min(gMin, g);
+  }
+  if (!(gMax - gMin <= TIED_RANGE)) return false; // also catches NaN and infinities
+  for (let j = n; j < npad; j++) {
+    store<f64>(halfNormsPtr + (<usize>j << 3), Infinity);
+    store<f64>(tokenWeightsPtr + (<usize>j << 3), 0.0);
+  }
+  for (let j = 0; j < n; j++) {
+    store<f64>(tokenWeightsPtr + (<usize>j << 3), expScalar(load<f64>(halfNormsPtr + (<usize>j << 3)) - gMax));
+  }
+  for (let c = 0; c < width >> 2; c++) {
+    let dst = valuesPtr + (<usize>(c * npad) << 5);
+    for (let j = 0; j < npad; j++) {
+      const w = load<f64>(tokenWeightsPtr + (<usize>j << 3));
+      for (let l = 0; l < 4; l++) {
+        const k = (c << 2) + l;
+        const v = j < n && k < d ? w * load<f64>(x + (<usize>(j * d + k) << 3)) : 0.0;
+        store<f64>(dst + (<usize>l << 3), v);
+      }
+      dst += 32;
+    }
+  }
+  return true;
+}
+
+/**
+ * z_r += sum_{t < count} W(r, t) values[.][j0 + t] for the ROW_BLOCK sums
+ * rows z_r = z + r * (width * 8), where W(r, t) = load(w + r * rowStep +
+ * t * innerStep): rowStep = TILE_STRIDE, innerStep = 8 reads a tile's rows
+ * (z_i += e_ij u_j); rowStep = 8, innerStep = TILE_STRIDE reads its columns
+ * (z_j += e_ij u_i).
+ */
+function accumulateBlock(
+  w: usize, rowStep: usize, innerStep: usize, j0: i32, count: i32, npad: i32, width: i32, z: usize,
+): void {
+  const zRow = <usize>width << 3;
+  for (let c = 0; c < width >> 2; c++) {
+    const vp0 = valuesPtr + (<usize>(c * npad + j0) << 5);
+    const o = z + (<usize>c << 5);
+    if (ASC_FEATURE_SIMD) {
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), b0 = f64x2.splat(0), b1 = f64x2.splat(0);
+      let c0 = f64x2.splat(0), c1 = f64x2.splat(0), e0 = f64x2.splat(0), e1 = f64x2.splat(0);
+      let vp = vp0;
+      let wp = w;
+      for (let t = 0; t < count; t++) {
+        const v0 = v128.load(vp, 0), v1 = v128.load(vp, 16);
+        let p = v128.load64_splat(wp);
+        a0 = madd(p, v0, a0);
+        a1 = madd(p, v1, a1);
+        p = v128.load64_splat(wp + rowStep);
+        b0 = madd(p, v0, b0);
+        b1 = madd(p, v1, b1);
+        p = v128.load64_splat(wp + 2 * rowStep);
+        c0 = madd(p, v0, c0);
+        c1 = madd(p, v1, c1);
+        p = v128.load64_splat(wp + 3 * rowStep);
+        e0 = madd(p, v0, e0);
+        e1 = madd(p, v1, e1);
+        vp += 32;
+        wp += innerStep;
+      }
+      let q = o;
+      v128.store(q, f64x2.add(v128.load(q), a0)); v128.store(q, f64x2.add(v128.load(q, 16), a1), 16);
+      q += zRow;
+      v128.store(q, f64x2.add(v128.load(q), b0)); v128.store(q, f64x2.add(v128.load(q, 16), b1), 16);
+      q += zRow;
+      v128.store(q, f64x2.add(v128.load(q), c0)); v128.store(q, f64x2.add(v128.load(q, 16), c1), 16);
+      q += zRow;
+      v128.store(q, f64x2.add(v128.load(q), e0)); v128.store(q, f64x2.add(v128.load(q, 16), e1), 16);
+    } else {
+      for (let r = 0; r < ROW_BLOCK; r++) {
+        for (let l = 0; l < 4; l++) {
+          let acc: f64 = 0;
+          let vp = vp0 + (<usize>l << 3);
+          let wp = w + <usize>r * rowStep;
+          for (let t = 0; t < count; t++) {
+            acc += load<f64>(wp) * load<f64>(vp);
+            vp += 32;
+            wp += innerStep;
+          }
+          const q = o + <usize>r * zRow + (<usize>l << 3);
+          store<f64>(q, load<f64>(q) + acc);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Row r of a tile (token i) against keys [j0, j0 + len): s <- e_ij =
+ * exp(s - g_i - g_j) in place; adds sum_j e_ij w_j to l_i and, when `both`
+ * (an off-diagonal tile), e_ij w_i to l_j.
+ */
+function tileRowWeights(s: usize, i: i32, j0: i32, len: i32, both: bool): void {
+  const gi = load<f64>(halfNormsPtr + (<usize>i << 3));
+  const wi = load<f64>(tokenWeightsPtr + (<usize>i << 3));
+  const gp = halfNormsPtr + (<usize>j0 << 3);
+  const wp = tokenWeightsPtr + (<usize>j0 << 3);
+  const lp = partNormalizers + (<usize>j0 << 3);
+  let row: f64 = 0;
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    const giv = f64x2.splat(gi), wiv = f64x2.splat(wi);
+    let acc = f64x2.splat(0);
+    for (; j + 2 <= len; j += 2) {
+      const o = <usize>j << 3;
+      const e = expVector(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
+      v128.store(s + o, e);
+      acc = madd(e, v128.load(wp + o), acc);
+      if (both) v128.store(lp + o, madd(e, wiv, v128.load(lp + o)));
+    }
+    row = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  }
+  for (; j < len; j++) {
+    const o = <usize>j << 3;
+    const e = expScalar(load<f64>(s + o) - gi - load<f64>(gp + o));
+    store<f64>(s + o, e);
+    row += e * load<f64>(wp + o);
+    if (both) store<f64>(lp + o, load<f64>(lp + o) + e * wi);
+  }
+  const li = partNormalizers + (<usize>i << 3);
+  store<f64>(li, load<f64>(li) + row);
+}
+
+/** The pairs of tile row a: tiles (a, b) for b >= a, into the current part's z and l. */
+function tiedTileRow(n: i32, d: i32, dk: i32, beta: f64, a: i32): void {
+  const npad = paddedKeys(n);
+  const width = tiedWidth(d);
+  const tiles = tiedTiles(n);
+  const qBytes = <usize>dk << 3;
+  const zRow = <usize>width << 3;
+  const i0 = a * TIED_TILE;
+  const rows = min(TIED_TILE, npad - i0);
+  // Queries beta y_i of the tile's rows, from the packed keys.
+  for (let r = 0; r < rows; r++) {
+    const i = i0 + r;
+    let p = keysPtr + (<usize>((i / KEY_PANEL) * dk * KEY_PANEL + i % KEY_PANEL) << 3);
+    const q = queriesPtr + <usize>r * qBytes;
+    for (let k = 0; k < dk; k++) {
+      store<f64>(q + (<usize>k << 3), beta * load<f64>(p));
+      p += <usize>KEY_PANEL << 3;
+    }
+  }
+  for (let b = a; b < tiles; b++) {
+    const j0 = b * TIED_TILE;
+    const len = min(TIED_TILE, npad - j0);
+    const both = b != a;
+    for (let g = 0; g < rows; g += ROW_BLOCK) {
+      const s = scoresPtr + <usize>g * TILE_STRIDE;
+      scoreBlock(queriesPtr + <usize>g * qBytes, dk, j0 / KEY_PANEL, (j0 + len) / KEY_PANEL, s, TILE_STRIDE);
+      for (let r = 0; r < ROW_BLOCK; r++) tileRowWeights(s + <usize>r * TILE_STRIDE, i0 + g + r, j0, len, both);
+      accumulateBlock(s, TILE_STRIDE, 8, j0, len, npad, width, partSums + <usize>(i0 + g) * zRow);
+    }
+    if (!both) continue;
+    for (let h = 0; h < len; h += ROW_BLOCK) {
+      accumulateBlock(
+        scoresPtr + (<usize>h << 3), 8, TILE_STRIDE, i0, rows, npad, width, partSums + <usize>(j0 + h) * zRow,
+      );
+    }
+  }
+}
+
+/**
+ * Part p of the sums (p < TIED_SLOTS): zeroes it, then adds its tile rows in
+ * increasing order. The parts live in the scratch block `parts` (thread 0's);
+ * packing comes from `own` (this thread's, where tiedPrepare succeeded).
+ */
+export function tiedPart(n: i32, d: i32, dk: i32, beta: f64, p: i32, parts: usize, own: usize): void {
+  const npad = paddedKeys(n);
+  const sumsBytes = <usize>npad * <usize>tiedWidth(d) << 3;
+  layoutTiedScratch(parts, n, d, dk);
+  partSums = tiedSumsPtr + <usize>p * sumsBytes;
+  partNormalizers = normalizersPtr + (<usize>(p * npad) << 3);
+  layoutTiedScratch(own, n, d, dk);
+  memory.fill(partSums, 0, sumsBytes);
+  memory.fill(partNormalizers, 0, <usize>npad << 3);
+  const tiles = tiedTiles(n);
+  for (let a = 0; a < tiles; a++) if (partOf(a) == p) tiedTileRow(n, d, dk, beta, a);
+}
+
+/**
+ * out_i += (z_i / l_i) V (or z_i / l_i for identity V) for rows [r0, r1),
+ * where z_i and l_i are summed over the TIED_SLOTS parts in the scratch block
+ * `parts`, in order. Leaves the scratch laid out at `own`.
+ */
+export function tiedRows(
+  n: i32, d: i32, dk: i32, value: usize, out: usize, r0: i32, r1: i32, parts: usize, own: usize,
+): void {
+  const npad = paddedKeys(n);
+  const width = tiedWidth(d);
+  const zRow = <usize>width << 3;
+  const sumsBytes = <usize>npad * zRow;
+  const rowBytes = <usize>d << 3;
+  layoutTiedScratch(own, n, d, dk);
+  const sum = workPtr; // d numbers (workPtr holds max(d, dk))
+  layoutTiedScratch(parts, n, d, dk);
+  const sums = tiedSumsPtr;
+  const normalizers = normalizersPtr;
+  layoutTiedScratch(own, n, d, dk);
+  for (let i = r0; i < r1; i++) {
+    let l: f64 = 0;
+    memory.fill(sum, 0, rowBytes);
+    for (let p = 0; p < TIED_SLOTS; p++) {
+      l += load<f64>(normalizers + (<usize>(p * npad + i) << 3));
+      const z = sums + <usize>p * sumsBytes + <usize>i * zRow;
+      for (let k = 0; k < d; k++) {
+        const o = sum + (<usize>k << 3);
+        store<f64>(o, load<f64>(o) + load<f64>(z + (<usize>k << 3)));
+      }
+    }
+    const outRow = out + <usize>i * rowBytes;
+    const scale = 1.0 / l;
+    if (value != 0) {
+      rowTimesMatrix(sum, value, d, d, outRow, scale, true);
+    } else {
+      for (let k = 0; k < d; k++) {
+        const o = outRow + (<usize>k << 3);
+        store<f64>(o, load<f64>(o) + scale * load<f64>(sum + (<usize>k << 3)));
+      }
+    }
+  }
+}
+
+/**
+ * Whether the problem's field can take the tied kernel: one head with the
+ * same query and key matrix (or both identity), beta > 0, no causal mask,
+ * float64. (tiedPrepare may still refuse, on the data's range.)
+ */
+export function tiedApplies(problem: usize): bool {
+  return <i32>slot(problem, PROBLEM_HEADS) == 1 &&
+    pointerSlot(problem, PROBLEM_HEAD0 + HEAD_QUERY) == pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY) &&
+    slot(problem, PROBLEM_BETA) > 0 && <i32>slot(problem, PROBLEM_CAUSAL) == 0 &&
+    <i32>slot(problem, PROBLEM_PRECISION) == PRECISION_FLOAT64;
+}
+
+/** tiedPrepare for the problem's head (see tiedApplies) on `scratch`. */
+export function tiedPrepareProblem(problem: usize, x: usize, scratch: usize): bool {
+  return tiedPrepare(
+    x, <i32>slot(problem, PROBLEM_N), <i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK),
+    pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY), slot(problem, PROBLEM_BETA), scratch,
+  );
+}
+
+/** tiedPart for the problem's head. */
+export function tiedPartProblem(problem: usize, p: i32, parts: usize, own: usize): void {
+  tiedPart(
+    <i32>slot(problem, PROBLEM_N), <i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK),
+    slot(problem, PROBLEM_BETA), p, parts, own,
+  );
+}
+
+/** tiedRows for the problem's head. */
+export function tiedRowsProblem(problem: usize, out: usize, r0: i32, r1: i32, parts: usize, own: usize): void {
+  tiedRows(
+    <i32>slot(problem, PROBLEM_N), <i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK),
+    pointerSlot(problem, PROBLEM_HEAD0 + HEAD_VALUE), out, r0, r1, parts, own,
+  );
+}
+
+/**
+ * Which kernel attentionRhs runs on this problem and these tokens: 1 the tied
+ * kernel, 0 the row-max kernel (attention.ts). Prepares the tied kernel in
+ * the problem's scratch to find out (O(N D)); for tests and diagnostics.
+ */
+export function attentionKernel(problem: usize, x: usize): i32 {
+  return tiedApplies(problem) && tiedPrepareProblem(problem, x, pointerSlot(problem, PROBLEM_SCRATCH)) ? 1 : 0;
+}

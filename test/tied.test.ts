@@ -1,0 +1,116 @@
+// The tied-weights kernel (assembly/tied.ts): one head with W_Q = W_K (the identity included), beta > 0,
+// no causal mask, float64. Which problems take it (the attentionKernel export), and that it agrees with
+// the TypeScript reference (the row-max softmax of eq. (7)) at odd sizes, near the edge of its range,
+// on one thread and on two (the same bits).
+
+import { describe, expect, it } from 'vitest';
+import { createEngine } from '../src/engine.js';
+import { fieldProblem } from '../src/problem.js';
+import type { FieldOptions, Head } from '../src/types.js';
+import { kernelExports } from '../src/wasm/abi.js';
+import { Arena } from '../src/wasm/arena.js';
+import { wasmModule } from '../src/wasm/load.js';
+import { allocProblem, widestHead, writeProblem } from '../src/wasm/records.js';
+import { engineFor, randomHeads, randomMatrix, relativeError, seededRandom } from './helpers.js';
+
+/** 1 if the simd build's attentionRhs takes the tied kernel on these options, else 0. */
+async function kernelOf(options: FieldOptions): Promise<number> {
+  const k = kernelExports(await WebAssembly.instantiate(await wasmModule('simd'), {}));
+  const { problem, x } = fieldProblem(options);
+  const arena = new Arena(k.memory, k.heapBase());
+  const block = allocProblem(arena, problem, k.attentionScratchBytes(problem.n, problem.d, widestHead(problem)));
+  const xPtr = arena.alloc(8 * x.length);
+  arena.commit('test');
+  writeProblem(arena, block, problem, problem.layers[0]);
+  arena.f64(xPtr, x.length).set(x);
+  return k.attentionKernel(block.record, xPtr);
+}
+
+/** One head with query = key = W (d x dk) and a value matrix. */
+function tiedHead(random: () => number, d: number, dk: number): Head {
+  const w = randomMatrix(random, d, dk, 0.5);
+  return { query: w, key: w.map((row) => [...row]), value: randomMatrix(random, d, d, 0.5) };
+}
+
+/** Tokens: x_0 = r e_1 with beta r^2 / 2 = halfNorm, the others tiny, so max g - min g is about halfNorm. */
+function oneFarToken(n: number, d: number, halfNorm: number): number[][] {
+  const beta = 1 / Math.sqrt(d);
+  const tokens = randomMatrix(seededRandom(5), n, d, 0.01);
+  tokens[0] = Array.from({ length: d }, (_, k) => (k === 0 ? Math.sqrt((2 * halfNorm) / beta) : 0));
+  return tokens;
+}
+
+describe('which problems take the tied kernel', () => {
+  const random = seededRandom(3);
+  const tokens = randomMatrix(random, 37, 5);
+  it('one identity head, or one head with W_Q = W_K (equal numbers), beta > 0: tied', async () => {
+    expect(await kernelOf({ tokens })).toBe(1);
+    expect(await kernelOf({ tokens, geometry: 'sphere' })).toBe(1);
+    expect(await kernelOf({ tokens, heads: [tiedHead(random, 5, 3)] })).toBe(1);
+    expect(await kernelOf({ tokens, heads: [{ value: randomMatrix(random, 5, 5) }] })).toBe(1);
+  });
+  it('W_Q != W_K, causal, two heads, float32, beta <= 0: the row-max kernel', async () => {
+    expect(await kernelOf({ tokens, heads: randomHeads(random, 5, 1, 5) })).toBe(0);
+    expect(await kernelOf({ tokens, causal: true })).toBe(0);
+    expect(await kernelOf({ tokens, heads: [{}, {}] })).toBe(0);
+    expect(await kernelOf({ tokens, precision: 'float32' })).toBe(0);
+    expect(await kernelOf({ tokens, beta: -0.5 })).toBe(0);
+    expect(await kernelOf({ tokens, beta: 0 })).toBe(0);
+  });
+  it('max g - min g above 300 (g = beta |x|^2 / 2), or sums over 2^19 numbers: the row-max kernel', async () => {
+    expect(await kernelOf({ tokens: oneFarToken(9, 4, 299) })).toBe(1);
+    expect(await kernelOf({ tokens: oneFarToken(9, 4, 301) })).toBe(0);
+    // 8192 tokens of width 64 fill a part's 2^19 numbers exactly; one more token is too many.
+    expect(await kernelOf({ tokens: { data: new Float64Array(8192 * 64).fill(0.1), n: 8192, d: 64 } })).toBe(1);
+    expect(await kernelOf({ tokens: { data: new Float64Array(8193 * 64).fill(0.1), n: 8193, d: 64 } })).toBe(0);
+  });
+});
+
+describe('the tied kernel agrees with the reference', () => {
+  const NS = [1, 2, 3, 17, 64, 65, 123, 130, 257];
+  const DS = [1, 2, 3, 5, 33];
+  for (const n of NS) {
+    for (const d of DS) {
+      it(`N = ${n}, D = ${d}: identity head (both geometries) and W_Q = W_K with V; simd, scalar, 2 threads`, async () => {
+        const random = seededRandom(900 + 7 * n + d);
+        const tokens = randomMatrix(random, n, d, 1.5 / Math.sqrt(d));
+        const [simd, scalar, js] = await Promise.all((['simd', 'scalar', 'js'] as const).map(engineFor));
+        const threads = await threadedEngine();
+        const cases: FieldOptions[] = [
+          { tokens },
+          { tokens, geometry: 'sphere' },
+          { tokens, heads: [tiedHead(random, d, Math.max(1, d - 1))] },
+        ];
+        for (const options of cases) {
+          const reference = js.attentionRhs(options);
+          expect(relativeError(simd.attentionRhs(options), reference)).toBeLessThan(1e-13);
+          expect(relativeError(scalar.attentionRhs(options), reference)).toBeLessThan(1e-13);
+          expect(threads.attentionRhs(options)).toEqual(simd.attentionRhs(options));
+        }
+      });
+    }
+  }
+
+  it('near the edge of its range (max g - min g = 299 and 301: tied and row-max) to 1e-12', async () => {
+    const [simd, js] = await Promise.all((['simd', 'js'] as const).map(engineFor));
+    for (const halfNorm of [299, 301]) {
+      for (const n of [9, 70]) {
+        const options = { tokens: oneFarToken(n, 4, halfNorm) };
+        expect(relativeError(simd.attentionRhs(options), js.attentionRhs(options))).toBeLessThan(1e-12);
+      }
+    }
+  });
+
+  it('a Dormand-Prince solve with the tied kernel matches the reference solve to 1e-10', async () => {
+    const [simd, js] = await Promise.all((['simd', 'js'] as const).map(engineFor));
+    const options = { tokens: randomMatrix(seededRandom(12), 150, 3), t1: 3, geometry: 'sphere' as const };
+    expect(relativeError(simd.solve(options).finalTokens, js.solve(options).finalTokens)).toBeLessThan(1e-10);
+  });
+});
+
+let threaded: ReturnType<typeof createEngine> | undefined;
+/** A simd engine on 2 threads that splits every field, however small. */
+function threadedEngine(): ReturnType<typeof createEngine> {
+  threaded ??= createEngine({ backend: 'simd', threads: 2, parallelThreshold: 0 });
+  return threaded;
+}
