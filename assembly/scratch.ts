@@ -83,13 +83,38 @@ export function layoutScratch(base: usize, n: i32, d: i32, dk: i32): void {
   workPtr = p;
 }
 
-/** Rows (and keys) per tile of the tied kernel: a multiple of ROW_BLOCK and KEY_PANEL. */
+/** Rows (and keys) per tile of the tied kernel: a multiple of ROW_BLOCK and of both key panels (4 and 8). */
 export const TIED_TILE: i32 = 64;
 
-/** Coordinates of a tied-kernel value row: D rounded up to a multiple of 4 (zero padded). */
+/** Coordinates of a float64 tied-kernel value row: D rounded up to a multiple of 4 (zero padded). */
 // @ts-ignore: decorator
 @inline export function tiedWidth(d: i32): i32 {
   return (d + 3) & ~3;
+}
+
+/** Coordinates of a float32 tied-kernel value row: D rounded up to a multiple of 8 (zero padded). */
+// @ts-ignore: decorator
+@inline export function tiedWidthF32(d: i32): i32 {
+  return (d + 7) & ~7;
+}
+
+/** Tokens the tied regions are sized for: N rounded up to a multiple of 8 (the float32 key panel). */
+// @ts-ignore: decorator
+@inline function tiedPadded(n: i32): i32 {
+  return (n + 7) & ~7;
+}
+
+/** Tiles along one side: keys [a T, min((a + 1) T, npad)) form tile a. */
+export function tiedTiles(npad: i32): i32 {
+  return (npad + TIED_TILE - 1) / TIED_TILE;
+}
+
+/** Bytes between two parts' sums (z) and between two parts' normalizers (l), for both precisions. */
+export function tiedPartSumsBytes(n: i32, d: i32): usize {
+  return <usize>align16(<f64>tiedPadded(n) * <f64>tiedWidthF32(d) * 8);
+}
+export function tiedPartNormalizersBytes(n: i32): usize {
+  return <usize>align16(<f64>tiedPadded(n) * 8);
 }
 
 /**
@@ -99,7 +124,7 @@ export const TIED_TILE: i32 = 64;
  * depend on the number of threads or on timing.
  */
 export const TIED_SLOTS: i32 = 8;
-/** Most float64 numbers of one part's sums (npad * tiedWidth(d)); larger problems take the row-max kernel. */
+/** Most numbers of one part's sums (N and D rounded up to 8, multiplied); larger problems take the row-max kernel. */
 export const TIED_MAX_SUMS: f64 = 524288;
 
 // The tied kernel's own regions (tied.ts); keysPtr, queriesPtr, scoresPtr and
@@ -110,42 +135,57 @@ export let tokenWeightsPtr: usize = 0; // npad: w_j = exp(g_j - max g) (0 for pa
 export let normalizersPtr: usize = 0; // TIED_SLOTS x npad: l_i = sum_j e_ij w_j
 
 /**
- * Bytes of the tied kernel's scratch: packed keys (N dk), weighted values
- * (N tiedWidth(d)) and TIED_SLOTS parts of their sums, 2 + TIED_SLOTS numbers
- * per token, one tile's queries (TIED_TILE dk) and scores (TIED_TILE^2), a
- * work row. 0 when the problem is too large for the tied kernel.
+ * The part that owns tile row a: a snake over the parts (0, 1, .., P - 1,
+ * P - 1, .., 0, 0, 1, ..), so that long and short tile rows alternate.
+ */
+export function tiedPartOf(a: i32): i32 {
+  const m = a % (2 * TIED_SLOTS);
+  return m < TIED_SLOTS ? m : 2 * TIED_SLOTS - 1 - m;
+}
+
+/**
+ * Bytes of the tied kernel's scratch (either precision; regions sized for N
+ * rounded up to 8 and D rounded up to 8): packed keys (N dk), weighted
+ * values (N D) and TIED_SLOTS parts of their sums, 2 + TIED_SLOTS numbers per
+ * token, one tile's queries (TIED_TILE dk) and scores (TIED_TILE^2), a work
+ * row. 0 when the problem is too large for the tied kernel.
  */
 export function tiedScratchBytes(n: i32, d: i32, dk: i32): f64 {
-  const npad = <f64>paddedKeys(n);
+  const npad = <f64>tiedPadded(n);
   const wide = <f64>(d > dk ? d : dk);
-  const width = <f64>tiedWidth(d);
+  const width = <f64>tiedWidthF32(d);
   if (npad * width > TIED_MAX_SUMS) return 0;
   const slots = <f64>TIED_SLOTS;
-  return align16(npad * <f64>dk * 8) + (1 + slots) * align16(npad * width * 8) + (2 + slots) * align16(npad * 8) +
+  return align16(npad * <f64>dk * 8) + align16(npad * width * 8) + slots * <f64>tiedPartSumsBytes(n, d) +
+    2 * align16(npad * 8) + slots * <f64>tiedPartNormalizersBytes(n) +
     align16(<f64>TIED_TILE * <f64>dk * 8) + align16(<f64>TIED_TILE * <f64>TIED_TILE * 8) + align16(wide * 8) + 16;
+}
+
+/** Whether the tied kernel's scratch fits this problem (see TIED_MAX_SUMS). */
+export function tiedFits(n: i32, d: i32): bool {
+  return <f64>tiedPadded(n) * <f64>tiedWidthF32(d) <= TIED_MAX_SUMS;
 }
 
 /** Lays out a tied-kernel scratch block at `base` (the same arithmetic as tiedScratchBytes). */
 export function layoutTiedScratch(base: usize, n: i32, d: i32, dk: i32): void {
-  const npad = <usize>paddedKeys(n);
-  const width = <usize>tiedWidth(d);
+  const npad = <f64>tiedPadded(n);
+  const width = <f64>tiedWidthF32(d);
   let p = (base + 15) & ~(<usize>15);
   keysPtr = p;
-  p += <usize>align16(<f64>(npad * <usize>dk * 8));
+  p += <usize>align16(npad * <f64>dk * 8);
   valuesPtr = p;
-  p += <usize>align16(<f64>(npad * width * 8));
+  p += <usize>align16(npad * width * 8);
   tiedSumsPtr = p;
-  p += <usize>TIED_SLOTS * <usize>align16(<f64>(npad * width * 8));
+  p += <usize>TIED_SLOTS * tiedPartSumsBytes(n, d);
   halfNormsPtr = p;
-  p += <usize>align16(<f64>(npad * 8));
+  p += <usize>align16(npad * 8);
   tokenWeightsPtr = p;
-  p += <usize>align16(<f64>(npad * 8));
+  p += <usize>align16(npad * 8);
   normalizersPtr = p;
-  p += <usize>TIED_SLOTS * <usize>align16(<f64>(npad * 8));
+  p += <usize>TIED_SLOTS * tiedPartNormalizersBytes(n);
   queriesPtr = p;
-  p += <usize>align16(<f64>(<usize>TIED_TILE * <usize>dk * 8));
+  p += <usize>align16(<f64>TIED_TILE * <f64>dk * 8);
   scoresPtr = p;
-  p += <usize>align16(<f64>(<usize>TIED_TILE * <usize>TIED_TILE * 8));
+  p += <usize>align16(<f64>TIED_TILE * <f64>TIED_TILE * 8);
   workPtr = p;
 }
-

@@ -1,6 +1,7 @@
 // Tied attention: one head whose query and key maps are the same matrix (Q =
 // K, the identity included: the paper's pure-attention model Q = K = V = I,
-// and every head with W_Q = W_K), with beta > 0 and no causal mask. Then the
+// and every head with W_Q = W_K), with beta > 0 and no causal mask (float32:
+// f32/tied.ts, the same plan in f32x4 lanes). Then the
 // scores s_ij = beta <y_i, y_j> (y_j = x_j K) form a Gram matrix and
 //   exp(s_ij) = exp(g_i) e_ij exp(g_j),   g_j = beta |y_j|^2 / 2,
 //   e_ij = exp(s_ij - g_i - g_j) = exp(-beta |y_i - y_j|^2 / 2)  in (0, 1],
@@ -32,19 +33,21 @@
 
 import {
   PROBLEM_N, PROBLEM_D, PROBLEM_HEADS, PROBLEM_SCRATCH, PROBLEM_BETA, PROBLEM_CAUSAL, PROBLEM_PRECISION, PROBLEM_HEAD0, HEAD_DK,
-  HEAD_QUERY, HEAD_KEY, HEAD_VALUE, PRECISION_FLOAT64,
+  HEAD_QUERY, HEAD_KEY, HEAD_VALUE, PRECISION_FLOAT32,
 } from './abi';
 import { slot, pointerSlot } from './records';
 import { expScalar, expVector } from './exp';
 import { rowTimesMatrix } from './linalg';
 import { madd } from './simd';
 import { packKeys, scoreBlock } from './scores';
+import { tiedPrepareF32, tiedPartF32 } from './f32/tied';
 import {
-  KEY_PANEL, ROW_BLOCK, TIED_TILE, TIED_SLOTS, TIED_MAX_SUMS, paddedKeys, tiedWidth, layoutTiedScratch,
+  KEY_PANEL, ROW_BLOCK, TIED_TILE, TIED_SLOTS, paddedKeys, tiedWidth, tiedWidthF32, tiedFits, tiedTiles, tiedPartOf,
+  tiedPartSumsBytes, tiedPartNormalizersBytes, layoutTiedScratch,
   keysPtr, valuesPtr, queriesPtr, scoresPtr, workPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr,
 } from './scratch';
 
-/** Largest max g - min g the tied kernel accepts (see above). */
+/** Largest max g - min g the float64 tied kernel accepts (see above). */
 const TIED_RANGE: f64 = 300.0;
 /** Bytes between score rows of a tile. */
 const TILE_STRIDE: usize = <usize>TIED_TILE << 3;
@@ -52,18 +55,6 @@ const TILE_STRIDE: usize = <usize>TIED_TILE << 3;
 // The part being accumulated (tiedPart): its sums z (npad rows of tiedWidth(d)) and normalizers l.
 let partSums: usize = 0;
 let partNormalizers: usize = 0;
-
-/** The part that owns tile row a: a snake over the parts, so that long and short tile rows alternate. */
-// @ts-ignore: decorator
-@inline function partOf(a: i32): i32 {
-  const m = a % (2 * TIED_SLOTS);
-  return m < TIED_SLOTS ? m : 2 * TIED_SLOTS - 1 - m;
-}
-
-/** Tiles along one side: keys [a T, min((a + 1) T, npad)) form tile a. */
-export function tiedTiles(n: i32): i32 {
-  return (paddedKeys(n) + TIED_TILE - 1) / TIED_TILE;
-}
 
 /**
  * Lays out `scratch`, packs the keys y_j (x_j K, or x_j when key = 0), the
@@ -74,9 +65,9 @@ export function tiedTiles(n: i32): i32 {
  * the tied kernel; then nothing else may be called for this head.
  */
 export function tiedPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, beta: f64, scratch: usize): bool {
+  if (!tiedFits(n, d)) return false;
   const npad = paddedKeys(n);
   const width = tiedWidth(d);
-  if (<f64>npad * <f64>width > TIED_MAX_SUMS) return false;
   layoutTiedScratch(scratch, n, d, dk);
   packKeys(x, n, d, dk, key);
   // g_j from the packed keys: keys[j / P][k][j % P].
@@ -220,7 +211,7 @@ function tileRowWeights(s: usize, i: i32, j0: i32, len: i32, both: bool): void {
 function tiedTileRow(n: i32, d: i32, dk: i32, beta: f64, a: i32): void {
   const npad = paddedKeys(n);
   const width = tiedWidth(d);
-  const tiles = tiedTiles(n);
+  const tiles = tiedTiles(npad);
   const qBytes = <usize>dk << 3;
   const zRow = <usize>width << 3;
   const i0 = a * TIED_TILE;
@@ -261,29 +252,28 @@ function tiedTileRow(n: i32, d: i32, dk: i32, beta: f64, a: i32): void {
  */
 export function tiedPart(n: i32, d: i32, dk: i32, beta: f64, p: i32, parts: usize, own: usize): void {
   const npad = paddedKeys(n);
-  const sumsBytes = <usize>npad * <usize>tiedWidth(d) << 3;
   layoutTiedScratch(parts, n, d, dk);
-  partSums = tiedSumsPtr + <usize>p * sumsBytes;
-  partNormalizers = normalizersPtr + (<usize>(p * npad) << 3);
+  partSums = tiedSumsPtr + <usize>p * tiedPartSumsBytes(n, d);
+  partNormalizers = normalizersPtr + <usize>p * tiedPartNormalizersBytes(n);
   layoutTiedScratch(own, n, d, dk);
-  memory.fill(partSums, 0, sumsBytes);
+  memory.fill(partSums, 0, <usize>npad * <usize>tiedWidth(d) << 3);
   memory.fill(partNormalizers, 0, <usize>npad << 3);
-  const tiles = tiedTiles(n);
-  for (let a = 0; a < tiles; a++) if (partOf(a) == p) tiedTileRow(n, d, dk, beta, a);
+  const tiles = tiedTiles(npad);
+  for (let a = 0; a < tiles; a++) if (tiedPartOf(a) == p) tiedTileRow(n, d, dk, beta, a);
 }
 
 /**
  * out_i += (z_i / l_i) V (or z_i / l_i for identity V) for rows [r0, r1),
  * where z_i and l_i are summed over the TIED_SLOTS parts in the scratch block
- * `parts`, in order. Leaves the scratch laid out at `own`.
+ * `parts`, in order; z rows are `width` float64 (tiedWidth or tiedWidthF32).
+ * Leaves the scratch laid out at `own`.
  */
 export function tiedRows(
-  n: i32, d: i32, dk: i32, value: usize, out: usize, r0: i32, r1: i32, parts: usize, own: usize,
+  n: i32, d: i32, dk: i32, width: i32, value: usize, out: usize, r0: i32, r1: i32, parts: usize, own: usize,
 ): void {
-  const npad = paddedKeys(n);
-  const width = tiedWidth(d);
   const zRow = <usize>width << 3;
-  const sumsBytes = <usize>npad * zRow;
+  const sumsBytes = tiedPartSumsBytes(n, d);
+  const normalizersBytes = tiedPartNormalizersBytes(n);
   const rowBytes = <usize>d << 3;
   layoutTiedScratch(own, n, d, dk);
   const sum = workPtr; // d numbers (workPtr holds max(d, dk))
@@ -295,7 +285,7 @@ export function tiedRows(
     let l: f64 = 0;
     memory.fill(sum, 0, rowBytes);
     for (let p = 0; p < TIED_SLOTS; p++) {
-      l += load<f64>(normalizers + (<usize>(p * npad + i) << 3));
+      l += load<f64>(normalizers + <usize>p * normalizersBytes + (<usize>i << 3));
       const z = sums + <usize>p * sumsBytes + <usize>i * zRow;
       for (let k = 0; k < d; k++) {
         const o = sum + (<usize>k << 3);
@@ -317,37 +307,48 @@ export function tiedRows(
 
 /**
  * Whether the problem's field can take the tied kernel: one head with the
- * same query and key matrix (or both identity), beta > 0, no causal mask,
- * float64. (tiedPrepare may still refuse, on the data's range.)
+ * same query and key matrix (or both identity), beta > 0, no causal mask.
+ * (tiedPrepare may still refuse, on the size or the data's range.)
  */
 export function tiedApplies(problem: usize): bool {
   return <i32>slot(problem, PROBLEM_HEADS) == 1 &&
     pointerSlot(problem, PROBLEM_HEAD0 + HEAD_QUERY) == pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY) &&
-    slot(problem, PROBLEM_BETA) > 0 && <i32>slot(problem, PROBLEM_CAUSAL) == 0 &&
-    <i32>slot(problem, PROBLEM_PRECISION) == PRECISION_FLOAT64;
+    slot(problem, PROBLEM_BETA) > 0 && <i32>slot(problem, PROBLEM_CAUSAL) == 0;
 }
 
-/** tiedPrepare for the problem's head (see tiedApplies) on `scratch`. */
+// @ts-ignore: decorator
+@inline function isFloat32(problem: usize): bool {
+  return <i32>slot(problem, PROBLEM_PRECISION) == PRECISION_FLOAT32;
+}
+
+/** tiedPrepare (or tiedPrepareF32) for the problem's head (see tiedApplies) on `scratch`. */
 export function tiedPrepareProblem(problem: usize, x: usize, scratch: usize): bool {
-  return tiedPrepare(
-    x, <i32>slot(problem, PROBLEM_N), <i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK),
-    pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY), slot(problem, PROBLEM_BETA), scratch,
-  );
+  const n = <i32>slot(problem, PROBLEM_N);
+  const d = <i32>slot(problem, PROBLEM_D);
+  const dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
+  const key = pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY);
+  const beta = slot(problem, PROBLEM_BETA);
+  if (isFloat32(problem)) return tiedPrepareF32(x, n, d, dk, key, beta, scratch);
+  return tiedPrepare(x, n, d, dk, key, beta, scratch);
 }
 
-/** tiedPart for the problem's head. */
+/** tiedPart (or tiedPartF32) for the problem's head. */
 export function tiedPartProblem(problem: usize, p: i32, parts: usize, own: usize): void {
-  tiedPart(
-    <i32>slot(problem, PROBLEM_N), <i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK),
-    slot(problem, PROBLEM_BETA), p, parts, own,
-  );
+  const n = <i32>slot(problem, PROBLEM_N);
+  const d = <i32>slot(problem, PROBLEM_D);
+  const dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
+  const beta = slot(problem, PROBLEM_BETA);
+  if (isFloat32(problem)) tiedPartF32(n, d, dk, beta, p, parts, own);
+  else tiedPart(n, d, dk, beta, p, parts, own);
 }
 
 /** tiedRows for the problem's head. */
 export function tiedRowsProblem(problem: usize, out: usize, r0: i32, r1: i32, parts: usize, own: usize): void {
+  const d = <i32>slot(problem, PROBLEM_D);
   tiedRows(
-    <i32>slot(problem, PROBLEM_N), <i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK),
-    pointerSlot(problem, PROBLEM_HEAD0 + HEAD_VALUE), out, r0, r1, parts, own,
+    <i32>slot(problem, PROBLEM_N), d, <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK),
+    isFloat32(problem) ? tiedWidthF32(d) : tiedWidth(d), pointerSlot(problem, PROBLEM_HEAD0 + HEAD_VALUE), out, r0,
+    r1, parts, own,
   );
 }
 

@@ -1,5 +1,5 @@
-// The tied-weights kernel (assembly/tied.ts): one head with W_Q = W_K (the identity included), beta > 0,
-// no causal mask, float64. Which problems take it (the attentionKernel export), and that it agrees with
+// The tied-weights kernel (assembly/tied.ts, float32: assembly/f32/tied.ts): one head with W_Q = W_K (the
+// identity included), beta > 0, no causal mask. Which problems take it (the attentionKernel export), and that it agrees with
 // the TypeScript reference (the row-max softmax of eq. (7)) at odd sizes, near the edge of its range,
 // on one thread and on two (the same bits).
 
@@ -48,18 +48,21 @@ describe('which problems take the tied kernel', () => {
     expect(await kernelOf({ tokens, geometry: 'sphere' })).toBe(1);
     expect(await kernelOf({ tokens, heads: [tiedHead(random, 5, 3)] })).toBe(1);
     expect(await kernelOf({ tokens, heads: [{ value: randomMatrix(random, 5, 5) }] })).toBe(1);
+    expect(await kernelOf({ tokens, precision: 'float32' })).toBe(1);
   });
-  it('W_Q != W_K, causal, two heads, float32, beta <= 0: the row-max kernel', async () => {
+  it('W_Q != W_K, causal, two heads, beta <= 0: the row-max kernel', async () => {
     expect(await kernelOf({ tokens, heads: randomHeads(random, 5, 1, 5) })).toBe(0);
     expect(await kernelOf({ tokens, causal: true })).toBe(0);
     expect(await kernelOf({ tokens, heads: [{}, {}] })).toBe(0);
-    expect(await kernelOf({ tokens, precision: 'float32' })).toBe(0);
     expect(await kernelOf({ tokens, beta: -0.5 })).toBe(0);
     expect(await kernelOf({ tokens, beta: 0 })).toBe(0);
   });
   it('max g - min g above 300 (g = beta |x|^2 / 2), or sums over 2^19 numbers: the row-max kernel', async () => {
     expect(await kernelOf({ tokens: oneFarToken(9, 4, 299) })).toBe(1);
     expect(await kernelOf({ tokens: oneFarToken(9, 4, 301) })).toBe(0);
+    // float32 holds w_j x_j in float32: its range is 30.
+    expect(await kernelOf({ tokens: oneFarToken(9, 4, 29.5), precision: 'float32' })).toBe(1);
+    expect(await kernelOf({ tokens: oneFarToken(9, 4, 30.5), precision: 'float32' })).toBe(0);
     // 8192 tokens of width 64 fill a part's 2^19 numbers exactly; one more token is too many.
     expect(await kernelOf({ tokens: { data: new Float64Array(8192 * 64).fill(0.1), n: 8192, d: 64 } })).toBe(1);
     expect(await kernelOf({ tokens: { data: new Float64Array(8193 * 64).fill(0.1), n: 8193, d: 64 } })).toBe(0);
@@ -97,6 +100,29 @@ describe('the tied kernel agrees with the reference', () => {
       for (const n of [9, 70]) {
         const options = { tokens: oneFarToken(n, 4, halfNorm) };
         expect(relativeError(simd.attentionRhs(options), js.attentionRhs(options))).toBeLessThan(1e-12);
+      }
+    }
+  });
+
+  it('float32: within 1e-5 of the float64 reference at odd sizes, near its range edge, the same bits on 2 threads', async () => {
+    const [simd, scalar, js] = await Promise.all((['simd', 'scalar', 'js'] as const).map(engineFor));
+    const threads = await threadedEngine();
+    for (const [n, d] of [
+      [1, 1],
+      [3, 2],
+      [17, 5],
+      [65, 9],
+      [130, 33],
+      [257, 16],
+    ]) {
+      const random = seededRandom(40 + n + d);
+      const tokens = randomMatrix(random, n, d, 1.5 / Math.sqrt(d));
+      for (const options of [{ tokens }, { tokens, heads: [tiedHead(random, d, d + 1)] }, { tokens: oneFarToken(n, d, 29.5) }]) {
+        const reference = js.attentionRhs(options);
+        const f32 = { ...options, precision: 'float32' as const };
+        expect(relativeError(simd.attentionRhs(f32), reference)).toBeLessThan(1e-5);
+        expect(relativeError(scalar.attentionRhs(f32), reference)).toBeLessThan(1e-5);
+        expect(threads.attentionRhs(f32)).toEqual(simd.attentionRhs(f32));
       }
     }
   });

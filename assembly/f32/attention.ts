@@ -24,14 +24,14 @@ import {
 } from '../scratch';
 
 /** Keys per float32 panel: two f32x4 vectors. */
-const KEY_PANEL_F32: i32 = 8;
+export const KEY_PANEL_F32: i32 = 8;
 /** Float32 numbers of keys plus values per tile (192 KiB). */
 const TILE_BUDGET_F32: i32 = 49152;
 /** Most keys per tile: bounds the length of the float32 partial sums. */
 const MAX_TILE: i32 = 1024;
 
 // @ts-ignore: decorator
-@inline function paddedKeysF32(n: i32): i32 {
+@inline export function paddedKeysF32(n: i32): i32 {
   return ((n + KEY_PANEL_F32 - 1) / KEY_PANEL_F32) * KEY_PANEL_F32;
 }
 
@@ -44,7 +44,7 @@ function tileKeysF32(n: i32, d: i32, dk: i32): i32 {
 }
 
 /** Float32 key panels: keys[panel][k][lane] = f32((x_j K)[k]), zero padded. */
-function packKeysF32(x: usize, n: i32, d: i32, dk: i32, key: usize): void {
+export function packKeysF32(x: usize, n: i32, d: i32, dk: i32, key: usize): void {
   const npad = paddedKeysF32(n);
   const panelBytes = <usize>(dk * KEY_PANEL_F32) << 2;
   for (let j = 0; j < npad; j++) {
@@ -87,7 +87,7 @@ function queryRowF32(xi: usize, d: i32, dk: i32, query: usize, beta: f64, q: usi
 }
 
 /** Scores of ROW_BLOCK float32 query rows against the panels [p0, p1); score rows `stride` bytes apart. */
-function scoreBlockF32(q: usize, dk: i32, p0: i32, p1: i32, s: usize, stride: usize): void {
+export function scoreBlockF32(q: usize, dk: i32, p0: i32, p1: i32, s: usize, stride: usize): void {
   const qBytes = <usize>dk << 2;
   let kp = keysPtr + (<usize>(p0 * dk * KEY_PANEL_F32) << 2);
   for (let p = p0; p < p1; p++) {
@@ -174,7 +174,7 @@ function expShiftedF32(s: usize, n: i32, m: f32): f64 {
 
 /** z (float64, +=) for four lanes of float32 sums. */
 // @ts-ignore: decorator
-@inline function addToF64(z: usize, v: v128): void {
+@inline export function addToF64(z: usize, v: v128): void {
   v128.store(z, f64x2.add(v128.load(z), f64x2.promote_low_f32x4(v)));
   v128.store(z, f64x2.add(v128.load(z, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
 }
