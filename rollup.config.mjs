@@ -1,7 +1,7 @@
 // Bundles tsc's output (build/tsc, see tsconfig.build.json) into dist/:
 // one ESM entry per runtime (the `exports` conditions in package.json), CJS
 // for Node's require, the CLI, one bundled .d.ts (+ .d.cts) shared by all
-// entries (they export the same API), and the four .wasm builds next to the
+// entries (they export the same API), and the five .wasm builds next to the
 // entries that load them by relative URL or import.
 import { readFileSync, rmSync } from 'node:fs';
 import { dts } from 'rollup-plugin-dts';
@@ -23,7 +23,7 @@ const { RUN_CONFIG_SCHEMA } = await import(`./${tsc}/cli/schema.js`);
 const assets = {
   name: 'attnflow-assets',
   generateBundle() {
-    for (const build of ['relaxed', 'simd', 'scalar', 'simd-threads']) {
+    for (const build of ['relaxed', 'simd', 'scalar', 'simd-threads', 'relaxed-threads']) {
       this.emitFile({ type: 'asset', fileName: `attnflow.${build}.wasm`, source: readFileSync(`build/attnflow.${build}.wasm`) });
     }
     this.emitFile({ type: 'asset', fileName: 'config.schema.json', source: `${JSON.stringify(RUN_CONFIG_SCHEMA, null, 2)}\n` });

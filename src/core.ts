@@ -29,10 +29,10 @@ export const BACKENDS: readonly BackendName[] = ['relaxed', 'simd', 'scalar', 'j
 
 /**
  * The WebAssembly builds: relaxed SIMD (fused multiply-add), SIMD, scalar,
- * and SIMD with threads ('simd-threads': imports a shared memory, has atomics;
- * src/wasm/threads.ts).
+ * and SIMD or relaxed SIMD with threads ('simd-threads', 'relaxed-threads':
+ * import a shared memory, have atomics; src/wasm/threads.ts).
  */
-export type WasmBuild = 'relaxed' | 'simd' | 'scalar' | 'simd-threads';
+export type WasmBuild = 'relaxed' | 'simd' | 'scalar' | 'simd-threads' | 'relaxed-threads';
 
 /** Options of init() and createEngine(). */
 export interface InitOptions {
@@ -181,7 +181,7 @@ export class Engine {
 /** Creates an engine on the given (or detected) backend, taking WebAssembly modules from `source`. */
 export async function createEngineFrom(source: WasmModuleSource, options: InitOptions = {}): Promise<Engine> {
   const forced = options.backend !== undefined;
-  let name = oneOf(options.backend ?? detectBackend(), BACKENDS, 'backend');
+  const name = oneOf(options.backend ?? detectBackend(), BACKENDS, 'backend');
   const threads = await threadCount(options.threads);
   const threshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
   if (!(Number.isFinite(threshold) && threshold >= 0)) {
@@ -204,8 +204,6 @@ export async function createEngineFrom(source: WasmModuleSource, options: InitOp
       "'relaxed' needs WebAssembly relaxed SIMD, which this runtime does not validate (Node 20 needs --experimental-wasm-relaxed-simd); use 'simd'",
     );
   }
-  // The threads build is plain SIMD: where memory can be shared, threads beat a detected (not forced) 'relaxed'.
-  if (!forced && name === 'relaxed' && threads > 1 && sharedMemoryUnavailable() === null) name = 'simd';
   let build: WasmBuild = name;
   let module: WebAssembly.Module;
   try {
@@ -219,14 +217,18 @@ export async function createEngineFrom(source: WasmModuleSource, options: InitOp
   if (!(module instanceof WebAssembly.Module) && Object.prototype.toString.call(module) !== '[object WebAssembly.Module]') {
     throw new AttnflowError('backend_unavailable', 'backend', `the '${build}' module source gave no compiled WebAssembly.Module`);
   }
-  const backendName = build as BackendName;
+  let backendName = build as BackendName;
   if (threads > 1) {
-    let why = build === 'simd' ? sharedMemoryUnavailable() : `the threads build needs SIMD, and this engine is '${build}'`;
+    let why =
+      build === 'simd' || build === 'relaxed'
+        ? sharedMemoryUnavailable()
+        : `multi-threading needs SIMD (the threads builds are SIMD builds), and this engine is '${build}'`;
     if (why === null) {
       try {
-        const pool = await ThreadPool.create(await source('simd-threads'), threads);
-        const description = `simd, ${threads} threads (one shared WebAssembly.Memory, ${threads - 1} workers)`;
-        return new Engine(new WasmBackend(module, backendName, { pool, minParallelWork: threshold }, description));
+        const pool = await startPool(source, build === 'relaxed' && !forced, build === 'relaxed', threads);
+        backendName = pool.build === 'relaxed-threads' ? 'relaxed' : 'simd';
+        const description = `${backendName}, ${threads} threads (one shared WebAssembly.Memory, ${threads - 1} workers)`;
+        return new Engine(new WasmBackend(module, backendName, { pool: pool.pool, minParallelWork: threshold }, description));
       } catch (e) {
         why = `the worker threads failed to start (${e instanceof Error ? e.message : String(e)})`;
       }
@@ -234,6 +236,27 @@ export async function createEngineFrom(source: WasmModuleSource, options: InitOp
     return new Engine(new WasmBackend(module, backendName, null, `${build}, 1 thread of ${threads} asked: ${why}`));
   }
   return new Engine(new WasmBackend(module, backendName, null, `${build}, 1 thread`));
+}
+
+/**
+ * The thread pool on the threads build matching the engine's: 'relaxed-threads' for relaxed SIMD, else
+ * 'simd-threads'. A detected (not forced) relaxed engine whose entry lacks 'relaxed-threads' runs on
+ * 'simd-threads' (threads are worth more than fused multiply-adds).
+ */
+async function startPool(
+  source: WasmModuleSource,
+  mayFallBack: boolean,
+  relaxed: boolean,
+  threads: number,
+): Promise<{ pool: ThreadPool; build: WasmBuild }> {
+  if (relaxed) {
+    try {
+      return { pool: await ThreadPool.create(await source('relaxed-threads'), threads), build: 'relaxed-threads' };
+    } catch (error) {
+      if (!mayFallBack) throw error;
+    }
+  }
+  return { pool: await ThreadPool.create(await source('simd-threads'), threads), build: 'simd-threads' };
 }
 
 async function threadCount(threads: number | undefined): Promise<number> {

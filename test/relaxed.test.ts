@@ -22,6 +22,9 @@ interface ChildResult {
   rhs: number[];
   float32: number[];
   matrix: number[];
+  threadsDescription?: string;
+  threadsRhs: number[];
+  threadsSameBits: boolean;
   solve: number | null;
   expUlps?: number;
 }
@@ -50,6 +53,10 @@ describe('relaxed SIMD backend', () => {
     expect(result.detected).toBe('relaxed');
     expect(result.backend).toBe('relaxed');
     for (const e of result.rhs) expect(e).toBeLessThan(1e-13);
+    // 'relaxed-threads': relaxed SIMD on 2 threads, the same bits as on one.
+    expect(result.threadsDescription).toMatch(/^relaxed, 2 threads/);
+    for (const e of result.threadsRhs) expect(e).toBeLessThan(1e-13);
+    expect(result.threadsSameBits).toBe(true);
     for (const e of result.matrix) expect(e).toBeLessThan(1e-13);
     // float32 through the relaxed build: the bound of test/precision.test.ts is about 1e-5 at these sizes.
     for (const e of result.float32) expect(e).toBeLessThan(1e-5);

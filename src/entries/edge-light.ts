@@ -10,7 +10,7 @@ export * from '../api.js';
 
 // The relaxed-SIMD and threads builds are not bundled here: a detected 'relaxed' falls back to 'simd', threads to one.
 export const { init, createEngine } = bindEntry(async (build) => {
-  if (build === 'relaxed' || build === 'simd-threads') {
+  if (build === 'relaxed' || build === 'simd-threads' || build === 'relaxed-threads') {
     throw new AttnflowError('backend_unavailable', 'backend', `this entry ships no '${build}' build`);
   }
   return build === 'simd' ? simdModule : scalarModule;

@@ -13,6 +13,7 @@ const FILES = {
   simd: new URL('./attnflow.simd.wasm', import.meta.url),
   scalar: new URL('./attnflow.scalar.wasm', import.meta.url),
   'simd-threads': new URL('./attnflow.simd-threads.wasm', import.meta.url),
+  'relaxed-threads': new URL('./attnflow.relaxed-threads.wasm', import.meta.url),
 };
 
 const source = cachedSource(async (build) => WebAssembly.compile(await readFile(FILES[build])));

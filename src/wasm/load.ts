@@ -4,13 +4,20 @@
 // of them); not in workerd or Vercel Edge, which forbid compiling bytes.
 
 import { cachedSource, type WasmBuild } from '../core.js';
-import { RELAXED_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_THREADS_WASM_BASE64, SIMD_WASM_BASE64 } from './binaries.generated.js';
+import {
+  RELAXED_THREADS_WASM_BASE64,
+  RELAXED_WASM_BASE64,
+  SCALAR_WASM_BASE64,
+  SIMD_THREADS_WASM_BASE64,
+  SIMD_WASM_BASE64,
+} from './binaries.generated.js';
 
 const BASE64: Record<WasmBuild, string> = {
   relaxed: RELAXED_WASM_BASE64,
   simd: SIMD_WASM_BASE64,
   scalar: SCALAR_WASM_BASE64,
   'simd-threads': SIMD_THREADS_WASM_BASE64,
+  'relaxed-threads': RELAXED_THREADS_WASM_BASE64,
 };
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
