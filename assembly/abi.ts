@@ -17,6 +17,7 @@ export const PROBLEM_SINKHORN_ITERATIONS: i32 = 8; // most row normalizations, >
 export const PROBLEM_SINKHORN_TOLERANCE: i32 = 9; // stop when every column sum is within this of 1
 export const PROBLEM_SINKHORN_SCRATCH: i32 = 10; // pointer to sinkhornScratchBytes(n, d, dk) bytes
 export const PROBLEM_PRECISION: i32 = 11; // 0: float64, 1: float32 kernels (PRECISION_*)
+export const PROBLEM_KERNEL: i32 = 14; // softmax kernel choice: KERNEL_AUTO (tied where it applies) or KERNEL_ROW_MAX
 export const PROBLEM_HEAD0: i32 = 16; // first head's slots (6..15 are reserved for field options)
 export const HEAD_STRIDE: i32 = 4; // slots per head
 export const HEAD_DK: i32 = 0; // key/query width d_k
@@ -98,3 +99,7 @@ export const ATTENTION_SOFTMAX: i32 = 0;
 export const ATTENTION_SINKHORN: i32 = 1;
 export const PRECISION_FLOAT64: i32 = 0;
 export const PRECISION_FLOAT32: i32 = 1;
+
+// Kernel choices (PROBLEM_KERNEL).
+export const KERNEL_AUTO: i32 = 0; // the tied kernel (tied.ts) where it applies, else the row-max kernel
+export const KERNEL_ROW_MAX: i32 = 1; // always the row-max kernel (attention.ts)

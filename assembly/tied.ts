@@ -33,7 +33,7 @@
 
 import {
   PROBLEM_N, PROBLEM_D, PROBLEM_HEADS, PROBLEM_SCRATCH, PROBLEM_BETA, PROBLEM_CAUSAL, PROBLEM_PRECISION, PROBLEM_HEAD0, HEAD_DK,
-  HEAD_QUERY, HEAD_KEY, HEAD_VALUE, PRECISION_FLOAT32,
+  HEAD_QUERY, HEAD_KEY, HEAD_VALUE, PRECISION_FLOAT32, PROBLEM_KERNEL, KERNEL_AUTO,
 } from './abi';
 import { slot, pointerSlot } from './records';
 import { expScalar, expVector } from './exp';
@@ -307,13 +307,15 @@ export function tiedRows(
 
 /**
  * Whether the problem's field can take the tied kernel: one head with the
- * same query and key matrix (or both identity), beta > 0, no causal mask.
+ * same query and key matrix (or both identity), beta > 0, no causal mask,
+ * and the problem does not ask for the row-max kernel (PROBLEM_KERNEL).
  * (tiedPrepare may still refuse, on the size or the data's range.)
  */
 export function tiedApplies(problem: usize): bool {
   return <i32>slot(problem, PROBLEM_HEADS) == 1 &&
     pointerSlot(problem, PROBLEM_HEAD0 + HEAD_QUERY) == pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY) &&
-    slot(problem, PROBLEM_BETA) > 0 && <i32>slot(problem, PROBLEM_CAUSAL) == 0;
+    slot(problem, PROBLEM_BETA) > 0 && <i32>slot(problem, PROBLEM_CAUSAL) == 0 &&
+    <i32>slot(problem, PROBLEM_KERNEL) == KERNEL_AUTO;
 }
 
 // @ts-ignore: decorator

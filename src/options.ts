@@ -13,6 +13,7 @@ import {
   flattenHeads,
   flattenTokens,
   GEOMETRIES,
+  kernelChoice,
   oneOf,
   PRECISIONS,
   positive,
@@ -44,6 +45,7 @@ const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
   'events',
   'attention',
   'sinkhornIterations',
+  'kernel',
   'sinkhornTolerance',
 ];
 
@@ -151,7 +153,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
   }
 
   return {
-    problem: { n, d, geometry, layers, causal, precision, ...(sinkhorn ? { sinkhorn } : {}) },
+    problem: { n, d, geometry, layers, causal, precision, ...kernelChoice(options), ...(sinkhorn ? { sinkhorn } : {}) },
     y0,
     method,
     t1,

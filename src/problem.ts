@@ -3,7 +3,17 @@
 
 import { AttnflowError } from './errors.js';
 import { rejectUnknownKeys } from './keys.js';
-import type { AttentionKind, AttentionOptions, FieldOptions, Geometry, Head, Matrix, Precision, Tokens } from './types.js';
+import type {
+  AttentionKernel,
+  AttentionKind,
+  AttentionOptions,
+  FieldOptions,
+  Geometry,
+  Head,
+  Matrix,
+  Precision,
+  Tokens,
+} from './types.js';
 
 /** A head with row-major weights; null stands for an identity (its multiply is skipped). */
 export interface FlatHead {
@@ -34,11 +44,19 @@ export interface FlatProblem {
   /** Token i attends to j <= i only. */
   readonly causal: boolean;
   readonly precision: Precision;
+  /** Present (and 'row-max') when the tied kernel must not be used; see AttentionOptions.kernel. */
+  readonly kernel?: AttentionKernel;
   /** Present when the attention is Sinkhorn's (doubly stochastic); absent: row softmax. */
   readonly sinkhorn?: SinkhornPlan;
 }
 
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['softmax', 'sinkhorn'];
+export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['auto', 'row-max'];
+
+/** The checked kernel option: { kernel: 'row-max' } when asked for, else nothing (auto). */
+export function kernelChoice(options: { kernel?: unknown }): { kernel?: 'row-max' } {
+  return oneOf(options.kernel ?? 'auto', ATTENTION_KERNELS, 'kernel') === 'row-max' ? { kernel: 'row-max' } : {};
+}
 export const SINKHORN_DEFAULT_ITERATIONS = 1000;
 export const SINKHORN_DEFAULT_TOLERANCE = 1e-12;
 
@@ -281,6 +299,7 @@ const FIELD_KEYS: readonly (keyof FieldOptions)[] = [
   'attention',
   'sinkhornIterations',
   'sinkhornTolerance',
+  'kernel',
 ];
 
 /** The checked field of attentionRhs / attentionMatrix. */
@@ -294,7 +313,11 @@ export function fieldProblem(options: FieldOptions): { problem: FlatProblem; x: 
   const { data, n, d } = flattenTokens(options.tokens, geometry);
   const layer = flattenHeads(options.heads, d, beta, 'heads');
   const sinkhorn = sinkhornPlan(options);
-  return { problem: { n, d, geometry, layers: [layer], causal, precision, ...(sinkhorn ? { sinkhorn } : {}) }, x: data };
+  const kernel = kernelChoice(options);
+  return {
+    problem: { n, d, geometry, layers: [layer], causal, precision, ...kernel, ...(sinkhorn ? { sinkhorn } : {}) },
+    x: data,
+  };
 }
 
 export { GEOMETRIES };

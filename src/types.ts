@@ -123,7 +123,18 @@ export interface AttentionOptions {
   readonly sinkhornIterations?: number;
   /** Sinkhorn only: stop once every column sum is within this of 1 (>= 0; default 1e-12; 0 runs every iteration). Sinkhorn converges linearly, slowly when exp(S) spans many orders of magnitude (large beta): raise sinkhornIterations there. */
   readonly sinkhornTolerance?: number;
+  /**
+   * Softmax attention: which WebAssembly kernel evaluates the field. 'auto' (default) takes the tied
+   * kernel for a tied head (one head with W_Q = W_K or both identity, beta > 0, no causal mask: each
+   * pair's exponential once; README "Tied heads") and the row-max kernel otherwise; 'row-max' always
+   * takes the row-max kernel (to compare the two, or to keep its rounding). Both agree to ~1e-15
+   * relative. The 'js' backend has one kernel and ignores this.
+   */
+  readonly kernel?: AttentionKernel;
 }
+
+/** The softmax kernels: see AttentionOptions.kernel. */
+export type AttentionKernel = 'auto' | 'row-max';
 
 /** A row-major matrix given as rows of numbers. */
 export type Matrix = readonly (readonly number[])[];

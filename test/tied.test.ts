@@ -57,6 +57,22 @@ describe('which problems take the tied kernel', () => {
     expect(await kernelOf({ tokens, beta: -0.5 })).toBe(0);
     expect(await kernelOf({ tokens, beta: 0 })).toBe(0);
   });
+  it("kernel: 'row-max' turns it off (the same field to 1e-14), and a wrong kernel name is a clear error", async () => {
+    expect(await kernelOf({ tokens, kernel: 'row-max' })).toBe(0);
+    expect(await kernelOf({ tokens, kernel: 'auto' })).toBe(1);
+    const [simd, js] = await Promise.all((['simd', 'js'] as const).map(engineFor));
+    const reference = js.attentionRhs({ tokens });
+    expect(relativeError(simd.attentionRhs({ tokens, kernel: 'row-max' }), reference)).toBeLessThan(1e-14);
+    const solve = { tokens, t1: 1 };
+    const rowMax = simd.solve({ ...solve, kernel: 'row-max' }).finalTokens;
+    expect(relativeError(rowMax, js.solve(solve).finalTokens)).toBeLessThan(1e-12);
+    for (const call of [
+      () => simd.attentionRhs({ tokens, kernel: 'tied' as 'auto' }),
+      () => simd.solve({ ...solve, kernel: 'fast' as 'auto' }),
+    ]) {
+      expect(call).toThrow(expect.objectContaining({ code: 'invalid_option', path: 'kernel' }));
+    }
+  });
   it('max g - min g above 300 (g = beta |x|^2 / 2), or sums over 2^19 numbers: the row-max kernel', async () => {
     expect(await kernelOf({ tokens: oneFarToken(9, 4, 299) })).toBe(1);
     expect(await kernelOf({ tokens: oneFarToken(9, 4, 301) })).toBe(0);

@@ -64,6 +64,7 @@ export function writeProblem(arena: Arena, block: ProblemBlock, problem: FlatPro
   rec[ABI.PROBLEM_SCRATCH] = block.scratch;
   rec[ABI.PROBLEM_CAUSAL] = problem.causal ? 1 : 0;
   rec[ABI.PROBLEM_PRECISION] = problem.precision === 'float32' ? ABI.PRECISION_FLOAT32 : ABI.PRECISION_FLOAT64;
+  rec[ABI.PROBLEM_KERNEL] = problem.kernel === 'row-max' ? ABI.KERNEL_ROW_MAX : ABI.KERNEL_AUTO;
   rec[ABI.PROBLEM_ATTENTION] = problem.sinkhorn ? ABI.ATTENTION_SINKHORN : ABI.ATTENTION_SOFTMAX;
   rec[ABI.PROBLEM_SINKHORN_ITERATIONS] = problem.sinkhorn?.iterations ?? 0;
   rec[ABI.PROBLEM_SINKHORN_TOLERANCE] = problem.sinkhorn?.tolerance ?? 0;
