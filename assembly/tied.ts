@@ -187,12 +187,22 @@ function tileRowWeights(s: usize, i: i32, j0: i32, len: i32, both: bool): void {
   if (ASC_FEATURE_SIMD) {
     const giv = f64x2.splat(gi), wiv = f64x2.splat(wi);
     let acc = f64x2.splat(0);
-    for (; j + 2 <= len; j += 2) {
-      const o = <usize>j << 3;
-      const e = expVector(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
-      v128.store(s + o, e);
-      acc = madd(e, v128.load(wp + o), acc);
-      if (both) v128.store(lp + o, madd(e, wiv, v128.load(lp + o)));
+    // Two copies of the loop, so that the off-diagonal test is not in it.
+    if (both) {
+      for (; j + 2 <= len; j += 2) {
+        const o = <usize>j << 3;
+        const e = expVector(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
+        v128.store(s + o, e);
+        acc = madd(e, v128.load(wp + o), acc);
+        v128.store(lp + o, madd(e, wiv, v128.load(lp + o)));
+      }
+    } else {
+      for (; j + 2 <= len; j += 2) {
+        const o = <usize>j << 3;
+        const e = expVector(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
+        v128.store(s + o, e);
+        acc = madd(e, v128.load(wp + o), acc);
+      }
     }
     row = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   }
@@ -287,7 +297,14 @@ export function tiedRows(
     for (let p = 0; p < TIED_SLOTS; p++) {
       l += load<f64>(normalizers + <usize>p * normalizersBytes + (<usize>i << 3));
       const z = sums + <usize>p * sumsBytes + <usize>i * zRow;
-      for (let k = 0; k < d; k++) {
+      let k = 0;
+      if (ASC_FEATURE_SIMD) {
+        for (; k + 2 <= d; k += 2) {
+          const o = <usize>k << 3;
+          v128.store(sum + o, f64x2.add(v128.load(sum + o), v128.load(z + o)));
+        }
+      }
+      for (; k < d; k++) {
         const o = sum + (<usize>k << 3);
         store<f64>(o, load<f64>(o) + load<f64>(z + (<usize>k << 3)));
       }

@@ -94,6 +94,8 @@ export function rhsPart(ctx) {
     const outputs = {};
     const runs = [];
     for (const name of Object.keys(engines)) runs.push([name, () => engines[name].attentionRhs({ tokens })]);
+    // The same identity-head field through the row-max kernel: what the tied kernel (README "Tied heads") saves.
+    runs.push(['rowMax', () => engines.simd.attentionRhs({ tokens, kernel: 'row-max' })]);
     runs.push(['f32', () => engines.simd.attentionRhs({ tokens, precision: 'float32' })]);
     if (engines.relaxed) runs.push(['relaxedF32', () => engines.relaxed.attentionRhs({ tokens, precision: 'float32' })]);
     runs.push(['naive', () => naiveRhs(tokens.data, n, d, beta)]);
@@ -144,6 +146,7 @@ export function rhsPart(ctx) {
       backends,
       peakShare: {
         simd: share(b.simd, probes.simd?.f64Gflops),
+        rowMax: share(b.rowMax, probes.simd?.f64Gflops),
         relaxed: share(b.relaxed, probes.relaxed?.f64Gflops),
         f32: share(b.f32, probes.simd?.f32Gflops),
         relaxedF32: share(b.relaxedF32, probes.relaxed?.f32Gflops),
@@ -153,6 +156,11 @@ export function rhsPart(ctx) {
         'simd/js': ratio(b.simd, b.js),
         'simd/tfjs': ratio(b.simd, b.tfjs),
         'simd/numpy': ratio(b.simd, b.numpy),
+        'simd/rowMax': ratio(b.simd, b.rowMax),
+        'threads/simd': ratio(b.threads, b.simd),
+        'threads/numpy': ratio(b.threads, b.numpy),
+        'relaxedThreads/numpy': ratio(b.relaxedThreads, b.numpy),
+        'relaxedThreads/relaxed': ratio(b.relaxedThreads, b.relaxed),
         'relaxed/numpy': ratio(b.relaxed, b.numpy),
         'f32/simd': ratio(b.f32, b.simd),
         'relaxedF32/relaxed': ratio(b.relaxedF32, b.relaxed),
@@ -175,6 +183,7 @@ export function solvePart(ctx, rhsResults) {
     const options = { tokens, t1: T1, ...TOLERANCES };
     const runs = [['simd', () => engines.simd.solve(options)]];
     if (engines.threads) runs.push(['threads', () => engines.threads.solve(options)]);
+    if (engines.relaxedThreads) runs.push(['relaxedThreads', () => engines.relaxedThreads.solve(options)]);
     if (engines.relaxed) runs.push(['relaxed', () => engines.relaxed.solve(options)]);
     runs.push(['f32', () => engines.simd.solve({ ...options, precision: 'float32' })]);
     runs.push(['scalar', () => engines.scalar.solve(options)], ['js', () => engines.js.solve(options)]);
@@ -222,6 +231,9 @@ export function solvePart(ctx, rhsResults) {
       ratios: {
         'simd/RK45': ratio(b.simd, b.scipyRK45),
         'simd/DOP853': ratio(b.simd, b.scipyDOP853),
+        'threads/RK45': ratio(b.threads, b.scipyRK45),
+        'relaxedThreads/RK45': ratio(b.relaxedThreads, b.scipyRK45),
+        'threads/simd': ratio(b.threads, b.simd),
         'relaxed/RK45': ratio(b.relaxed, b.scipyRK45),
         'relaxed/DOP853': ratio(b.relaxed, b.scipyDOP853),
         'simd/scalar': ratio(b.simd, b.scalar),

@@ -41,10 +41,12 @@ export const RHS_COLUMNS = [
   ['js', 'js'],
   ['scalar', 'scalar'],
   ['simd', 'simd'],
+  ['rowMax', 'simd row-max'],
   ['relaxed', 'relaxed'],
   ['f32', 'f32'],
   ['relaxedF32', 'relaxed f32'],
   ['threads', 'threads'],
+  ['relaxedThreads', 'relaxed threads'],
   ['tfjs', 'tfjs-wasm f32'],
   ['numpy', 'NumPy'],
 ];
@@ -58,19 +60,24 @@ export function rhsTimeTable(results) {
 export const RATIO_COLUMNS = [
   'simd/naive',
   'simd/tfjs',
+  'simd/rowMax',
   'simd/numpy',
   'relaxed/numpy',
+  'threads/numpy',
+  'relaxedThreads/numpy',
+  'threads/simd',
   'f32/simd',
   'relaxed/simd',
   'simd/scalar',
 ];
 
 export function rhsRatioTable(results) {
-  const headers = ['N x D', 'simd GFLOP/s', 'simd/peak', 'relaxed/peak', 'f32/f32 peak', ...RATIO_COLUMNS];
+  const headers = ['N x D', 'simd GFLOP/s', 'simd/peak', 'row-max/peak', 'relaxed/peak', 'f32/f32 peak', ...RATIO_COLUMNS];
   const rows = results.map((r) => [
     sizeLabel(r.n, r.d),
     fmtNumber(r.backends.simd?.gflops),
     fmtShare(r.peakShare.simd),
+    fmtShare(r.peakShare.rowMax),
     fmtShare(r.peakShare.relaxed),
     fmtShare(r.peakShare.f32),
     ...RATIO_COLUMNS.map((k) => fmtRatio(r.ratios[k])),
@@ -85,6 +92,7 @@ export const SOLVE_COLUMNS = [
   ['relaxed', 'relaxed'],
   ['f32', 'f32*'],
   ['threads', 'threads'],
+  ['relaxedThreads', 'relaxed threads'],
   ['scipyRK45', 'SciPy RK45'],
   ['scipyDOP853', 'SciPy DOP853'],
 ];
@@ -99,6 +107,8 @@ export function solveTable(results) {
     'simd/RK45',
     'simd/DOP853',
     'relaxed/RK45',
+    'threads/RK45',
+    'relaxedThreads/RK45',
   ];
   const rows = results.map((r) => [
     sizeLabel(r.n, r.d),
@@ -109,6 +119,8 @@ export function solveTable(results) {
     fmtRatio(r.ratios['simd/RK45']),
     fmtRatio(r.ratios['simd/DOP853']),
     fmtRatio(r.ratios['relaxed/RK45']),
+    fmtRatio(r.ratios['threads/RK45']),
+    fmtRatio(r.ratios['relaxedThreads/RK45']),
   ]);
   return { headers, rows };
 }
