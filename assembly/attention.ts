@@ -38,7 +38,7 @@ import { headRowsF32 } from './f32/attention';
 import { packKeys, queryRow, scoreBlock } from './scores';
 import { tiedApplies, tiedPrepareProblem, tiedPartProblem, tiedRowsProblem } from './tied';
 import {
-  KEY_PANEL, ROW_BLOCK, BLOCK_ROWS, SMALL_D, TIED_SLOTS, paddedKeys, tileKeys, layoutScratch,
+  KEY_PANEL, ROW_BLOCK, BLOCK_ROWS, SMALL_D, tiedParts, paddedKeys, tileKeys, layoutScratch,
   valuesPtr, queriesPtr, scoresPtr, sumsPtr, maxPtr, totalPtr,
 } from './scratch';
 
@@ -329,7 +329,7 @@ export function attentionRhsRows(problem: usize, x: usize, out: usize, rowStart:
   // the row-max kernel here; parallel.ts splits the tied kernel its own way.
   const tied = rowStart == 0 && rowEnd == n && tiedApplies(problem) && tiedPrepareProblem(problem, x, scratch);
   if (tied) {
-    for (let p = 0; p < TIED_SLOTS; p++) tiedPartProblem(problem, p, scratch, scratch);
+    for (let p = 0; p < tiedParts(n); p++) tiedPartProblem(problem, p, scratch, scratch);
     tiedRowsProblem(problem, out, 0, n, scratch, scratch);
   }
   const rowMaxHeads = tied ? 0 : heads;

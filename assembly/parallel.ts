@@ -31,7 +31,7 @@ import { slot, pointerSlot } from './records';
 import { attentionRhsRows } from './attention';
 import { projectOnTangent } from './geometry';
 import { tiedApplies, tiedPrepareProblem, tiedRowsProblem, tiedPartProblem } from './tied';
-import { TIED_SLOTS } from './scratch';
+import { tiedParts } from './scratch';
 import { field } from './field';
 import { runBatchItems } from './batch';
 
@@ -111,7 +111,8 @@ function tiedPairs(pool: usize, problem: usize, x: usize, t: i32): void {
   if (!tiedReady) return;
   const next = word(pool, POOL_NEXT);
   let p = atomic.add<i32>(next, 1);
-  while (p < TIED_SLOTS) {
+  const parts = tiedParts(<i32>slot(problem, PROBLEM_N));
+  while (p < parts) {
     tiedPartProblem(problem, p, threadScratch(problem, 0), own);
     p = atomic.add<i32>(next, 1);
   }

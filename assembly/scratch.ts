@@ -118,7 +118,7 @@ export function tiedPartNormalizersBytes(n: i32): usize {
 }
 
 /**
- * The tied kernel's sums are accumulated in TIED_SLOTS fixed parts (tied.ts):
+ * The tied kernel's sums are accumulated in tiedParts(N) <= TIED_SLOTS fixed parts (tied.ts):
  * a part's tile rows are fixed and added in a fixed order by whichever thread
  * takes it, and the parts are summed in a fixed order, so the result does not
  * depend on the number of threads or on timing.
@@ -134,13 +134,19 @@ export let halfNormsPtr: usize = 0; // npad: g_j = beta |y_j|^2 / 2 (+inf for pa
 export let tokenWeightsPtr: usize = 0; // npad: w_j = exp(g_j - max g) (0 for padding)
 export let normalizersPtr: usize = 0; // TIED_SLOTS x npad: l_i = sum_j e_ij w_j
 
+/** Parts of the sums for N tokens: one per tile row, at most TIED_SLOTS (a function of N alone). */
+export function tiedParts(n: i32): i32 {
+  const tiles = (n + TIED_TILE - 1) / TIED_TILE; // = tiedTiles(npad) for both precisions' padding
+  return tiles < TIED_SLOTS ? tiles : TIED_SLOTS;
+}
+
 /**
- * The part that owns tile row a: a snake over the parts (0, 1, .., P - 1,
- * P - 1, .., 0, 0, 1, ..), so that long and short tile rows alternate.
+ * The part that owns tile row a, of `parts`: a snake over the parts (0, 1,
+ * .., P - 1, P - 1, .., 0, 0, 1, ..), so that long and short tile rows alternate.
  */
-export function tiedPartOf(a: i32): i32 {
-  const m = a % (2 * TIED_SLOTS);
-  return m < TIED_SLOTS ? m : 2 * TIED_SLOTS - 1 - m;
+export function tiedPartOf(a: i32, parts: i32): i32 {
+  const m = a % (2 * parts);
+  return m < parts ? m : 2 * parts - 1 - m;
 }
 
 /**

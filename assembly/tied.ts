@@ -42,7 +42,7 @@ import { madd } from './simd';
 import { packKeys, scoreBlock } from './scores';
 import { tiedPrepareF32, tiedPartF32 } from './f32/tied';
 import {
-  KEY_PANEL, ROW_BLOCK, TIED_TILE, TIED_SLOTS, paddedKeys, tiedWidth, tiedWidthF32, tiedFits, tiedTiles, tiedPartOf,
+  KEY_PANEL, ROW_BLOCK, TIED_TILE, paddedKeys, tiedParts, tiedWidth, tiedWidthF32, tiedFits, tiedTiles, tiedPartOf,
   tiedPartSumsBytes, tiedPartNormalizersBytes, layoutTiedScratch,
   keysPtr, valuesPtr, queriesPtr, scoresPtr, workPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr,
 } from './scratch';
@@ -256,7 +256,7 @@ function tiedTileRow(n: i32, d: i32, dk: i32, beta: f64, a: i32): void {
 }
 
 /**
- * Part p of the sums (p < TIED_SLOTS): zeroes it, then adds its tile rows in
+ * Part p of the sums (p < tiedParts(n)): zeroes it, then adds its tile rows in
  * increasing order. The parts live in the scratch block `parts` (thread 0's);
  * packing comes from `own` (this thread's, where tiedPrepare succeeded).
  */
@@ -269,12 +269,13 @@ export function tiedPart(n: i32, d: i32, dk: i32, beta: f64, p: i32, parts: usiz
   memory.fill(partSums, 0, <usize>npad * <usize>tiedWidth(d) << 3);
   memory.fill(partNormalizers, 0, <usize>npad << 3);
   const tiles = tiedTiles(npad);
-  for (let a = 0; a < tiles; a++) if (tiedPartOf(a) == p) tiedTileRow(n, d, dk, beta, a);
+  const partCount = tiedParts(n);
+  for (let a = 0; a < tiles; a++) if (tiedPartOf(a, partCount) == p) tiedTileRow(n, d, dk, beta, a);
 }
 
 /**
  * out_i += (z_i / l_i) V (or z_i / l_i for identity V) for rows [r0, r1),
- * where z_i and l_i are summed over the TIED_SLOTS parts in the scratch block
+ * where z_i and l_i are summed over the tiedParts(n) parts in the scratch block
  * `parts`, in order; z rows are `width` float64 (tiedWidth or tiedWidthF32).
  * Leaves the scratch laid out at `own`.
  */
@@ -282,6 +283,7 @@ export function tiedRows(
   n: i32, d: i32, dk: i32, width: i32, value: usize, out: usize, r0: i32, r1: i32, parts: usize, own: usize,
 ): void {
   const zRow = <usize>width << 3;
+  const partCount = tiedParts(n);
   const sumsBytes = tiedPartSumsBytes(n, d);
   const normalizersBytes = tiedPartNormalizersBytes(n);
   const rowBytes = <usize>d << 3;
@@ -294,7 +296,7 @@ export function tiedRows(
   for (let i = r0; i < r1; i++) {
     let l: f64 = 0;
     memory.fill(sum, 0, rowBytes);
-    for (let p = 0; p < TIED_SLOTS; p++) {
+    for (let p = 0; p < partCount; p++) {
       l += load<f64>(normalizers + <usize>p * normalizersBytes + (<usize>i << 3));
       const z = sums + <usize>p * sumsBytes + <usize>i * zRow;
       let k = 0;
@@ -325,11 +327,12 @@ export function tiedRows(
 /**
  * Whether the problem's field can take the tied kernel: one head with the
  * same query and key matrix (or both identity), beta > 0, no causal mask,
+ * more than one tile of tokens (N > TIED_TILE: with one tile nothing is saved),
  * and the problem does not ask for the row-max kernel (PROBLEM_KERNEL).
  * (tiedPrepare may still refuse, on the size or the data's range.)
  */
 export function tiedApplies(problem: usize): bool {
-  return <i32>slot(problem, PROBLEM_HEADS) == 1 &&
+  return <i32>slot(problem, PROBLEM_HEADS) == 1 && <i32>slot(problem, PROBLEM_N) > TIED_TILE &&
     pointerSlot(problem, PROBLEM_HEAD0 + HEAD_QUERY) == pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY) &&
     slot(problem, PROBLEM_BETA) > 0 && <i32>slot(problem, PROBLEM_CAUSAL) == 0 &&
     <i32>slot(problem, PROBLEM_KERNEL) == KERNEL_AUTO;

@@ -14,7 +14,7 @@ import { maddF32 } from '../simd';
 import { expScalarF32, expVectorF32 } from './exp';
 import { KEY_PANEL_F32, paddedKeysF32, packKeysF32, scoreBlockF32, addToF64 } from './attention';
 import {
-  ROW_BLOCK, TIED_TILE, tiedWidthF32, tiedFits, tiedTiles, tiedPartOf, tiedPartSumsBytes, tiedPartNormalizersBytes,
+  ROW_BLOCK, TIED_TILE, tiedWidthF32, tiedFits, tiedTiles, tiedParts, tiedPartOf, tiedPartSumsBytes, tiedPartNormalizersBytes,
   layoutTiedScratch, keysPtr, valuesPtr, queriesPtr, scoresPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr,
   normalizersPtr,
 } from '../scratch';
@@ -232,5 +232,6 @@ export function tiedPartF32(n: i32, d: i32, dk: i32, beta: f64, p: i32, parts: u
   memory.fill(partSums, 0, <usize>npad * <usize>tiedWidthF32(d) << 3);
   memory.fill(partNormalizers, 0, <usize>npad << 3);
   const tiles = tiedTiles(npad);
-  for (let a = 0; a < tiles; a++) if (tiedPartOf(a) == p) tiedTileRowF32(n, d, dk, beta, a);
+  const partCount = tiedParts(n);
+  for (let a = 0; a < tiles; a++) if (tiedPartOf(a, partCount) == p) tiedTileRowF32(n, d, dk, beta, a);
 }
