@@ -132,6 +132,7 @@ export const TIED_MAX_SUMS: f64 = 524288;
 export let tiedSumsPtr: usize = 0; // TIED_SLOTS x npad x tiedWidth(d): z_i = sum_j e_ij w_j x_j, row-major
 export let halfNormsPtr: usize = 0; // npad: g_j = beta |y_j|^2 / 2 (+inf for padding)
 export let tokenWeightsPtr: usize = 0; // npad: w_j = exp(g_j - max g) (0 for padding)
+export let transposedScoresPtr: usize = 0; // TIED_TILE x TIED_TILE: a tile's e, transposed (float64 kernel)
 export let normalizersPtr: usize = 0; // TIED_SLOTS x npad: l_i = sum_j e_ij w_j
 
 /** Parts of the sums for N tokens: one per tile row, at most TIED_SLOTS (a function of N alone). */
@@ -153,7 +154,7 @@ export function tiedPartOf(a: i32, parts: i32): i32 {
  * Bytes of the tied kernel's scratch (either precision; regions sized for N
  * rounded up to 8 and D rounded up to 8): packed keys (N dk), weighted
  * values (N D) and TIED_SLOTS parts of their sums, 2 + TIED_SLOTS numbers per
- * token, one tile's queries (TIED_TILE dk) and scores (TIED_TILE^2), a work
+ * token, one tile's queries (TIED_TILE dk), scores and their transpose (2 TIED_TILE^2), a work
  * row. 0 when the problem is too large for the tied kernel.
  */
 export function tiedScratchBytes(n: i32, d: i32, dk: i32): f64 {
@@ -164,7 +165,7 @@ export function tiedScratchBytes(n: i32, d: i32, dk: i32): f64 {
   const slots = <f64>TIED_SLOTS;
   return align16(npad * <f64>dk * 8) + align16(npad * width * 8) + slots * <f64>tiedPartSumsBytes(n, d) +
     2 * align16(npad * 8) + slots * <f64>tiedPartNormalizersBytes(n) +
-    align16(<f64>TIED_TILE * <f64>dk * 8) + align16(<f64>TIED_TILE * <f64>TIED_TILE * 8) + align16(wide * 8) + 16;
+    align16(<f64>TIED_TILE * <f64>dk * 8) + 2 * align16(<f64>TIED_TILE * <f64>TIED_TILE * 8) + align16(wide * 8) + 16;
 }
 
 /** Whether the tied kernel's scratch fits this problem (see TIED_MAX_SUMS). */
@@ -192,6 +193,8 @@ export function layoutTiedScratch(base: usize, n: i32, d: i32, dk: i32): void {
   queriesPtr = p;
   p += <usize>align16(<f64>TIED_TILE * <f64>dk * 8);
   scoresPtr = p;
+  p += <usize>align16(<f64>TIED_TILE * <f64>TIED_TILE * 8);
+  transposedScoresPtr = p;
   p += <usize>align16(<f64>TIED_TILE * <f64>TIED_TILE * 8);
   workPtr = p;
 }

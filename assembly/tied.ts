@@ -44,7 +44,7 @@ import { tiedPrepareF32, tiedPartF32 } from './f32/tied';
 import {
   KEY_PANEL, ROW_BLOCK, TIED_TILE, paddedKeys, tiedParts, tiedWidth, tiedWidthF32, tiedFits, tiedTiles, tiedPartOf,
   tiedPartSumsBytes, tiedPartNormalizersBytes, layoutTiedScratch,
-  keysPtr, valuesPtr, queriesPtr, scoresPtr, workPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr,
+  keysPtr, valuesPtr, queriesPtr, scoresPtr, transposedScoresPtr, workPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr,
 } from './scratch';
 
 /** Largest max g - min g the float64 tied kernel accepts (see above). */
@@ -172,6 +172,32 @@ function accumulateBlock(
 }
 
 /**
+ * et[j][g..g+3] = e[g..g+3][j] for j < len: four rows of a tile's weights
+ * into the transposed tile, so that z_j += e_ij u_i reads whole rows (the
+ * column walk through a 32 KiB tile missed L1).
+ */
+function transposeRows(e: usize, et: usize, g: i32, len: i32): void {
+  const col = <usize>g << 3;
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; j + 2 <= len; j += 2) {
+      const o = <usize>j << 3;
+      const r0 = v128.load(e + o), r1 = v128.load(e + TILE_STRIDE + o);
+      const r2 = v128.load(e + 2 * TILE_STRIDE + o), r3 = v128.load(e + 3 * TILE_STRIDE + o);
+      const t0 = et + <usize>j * TILE_STRIDE + col;
+      v128.store(t0, i64x2.shuffle(r0, r1, 0, 2));
+      v128.store(t0, i64x2.shuffle(r2, r3, 0, 2), 16);
+      v128.store(t0 + TILE_STRIDE, i64x2.shuffle(r0, r1, 1, 3));
+      v128.store(t0 + TILE_STRIDE, i64x2.shuffle(r2, r3, 1, 3), 16);
+    }
+  }
+  for (; j < len; j++) {
+    const t0 = et + <usize>j * TILE_STRIDE + col;
+    for (let r = 0; r < ROW_BLOCK; r++) store<f64>(t0 + (<usize>r << 3), load<f64>(e + <usize>r * TILE_STRIDE + (<usize>j << 3)));
+  }
+}
+
+/**
  * Row r of a tile (token i) against keys [j0, j0 + len): s <- e_ij =
  * exp(s - g_i - g_j) in place; adds sum_j e_ij w_j to l_i and, when `both`
  * (an off-diagonal tile), e_ij w_i to l_j.
@@ -245,11 +271,13 @@ function tiedTileRow(n: i32, d: i32, dk: i32, beta: f64, a: i32): void {
       scoreBlock(queriesPtr + <usize>g * qBytes, dk, j0 / KEY_PANEL, (j0 + len) / KEY_PANEL, s, TILE_STRIDE);
       for (let r = 0; r < ROW_BLOCK; r++) tileRowWeights(s + <usize>r * TILE_STRIDE, i0 + g + r, j0, len, both);
       accumulateBlock(s, TILE_STRIDE, 8, j0, len, npad, width, partSums + <usize>(i0 + g) * zRow);
+      if (both) transposeRows(s, transposedScoresPtr, g, len);
     }
     if (!both) continue;
     for (let h = 0; h < len; h += ROW_BLOCK) {
       accumulateBlock(
-        scoresPtr + (<usize>h << 3), 8, TILE_STRIDE, i0, rows, npad, width, partSums + <usize>(j0 + h) * zRow,
+        transposedScoresPtr + <usize>h * TILE_STRIDE, TILE_STRIDE, 8, i0, rows, npad, width,
+        partSums + <usize>(j0 + h) * zRow,
       );
     }
   }
