@@ -96,7 +96,11 @@ export function runPython(cases, options) {
     const result = JSON.parse(child.stdout.trim().split('\n').pop());
     for (const [i, r] of result.rhs.entries()) {
       const out = spec.cases[i].out;
-      if (existsSync(out)) r.output = new Float64Array(readFileSync(out).buffer.slice(0));
+      if (existsSync(out)) {
+        // A small file's Buffer is a view into Node's shared pool: copy exactly its bytes.
+        const bytes = readFileSync(out);
+        r.output = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      }
     }
     return result;
   } finally {

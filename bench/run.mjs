@@ -34,6 +34,7 @@ Only a complete run (neither option) rewrites bench/results/latest.json and the 
 
 /** (N, D) cases, smallest first, so that each backend is warm before the long calls. */
 const SIZES = [
+  [32, 2], // the systems of the phase diagrams of Geshkovski et al. (32 tokens on the circle): per-call overheads
   [64, 16],
   [256, 64],
   [1024, 1],
