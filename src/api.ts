@@ -35,7 +35,14 @@ export type {
   Solver,
   TokenFate,
 } from './analysis/one-dimensional.js';
-export { DEFAULT_PARALLEL_THRESHOLD, detectBackend, Engine, type InitOptions, type WasmModuleSource } from './core.js';
+export {
+  DEFAULT_PARALLEL_THRESHOLD,
+  detectBackend,
+  Engine,
+  type InitOptions,
+  type WasmBuild,
+  type WasmModuleSource,
+} from './core.js';
 export { corridorHalfWidth } from './corridor.js';
 export {
   analyzeOneDimensional,
