@@ -203,6 +203,40 @@ print(json.dumps({"shape": list(x.shape), "dtype": str(x.dtype), "t": t.tolist()
     ]);
   });
 
+  it('--kernel row-max and --precision float32 change the arithmetic, not the flow (1e-12 and 1e-5 of the default)', () => {
+    const last = (name: string, extra: string[]) => {
+      const out = join(work, 'kernels');
+      runJson([
+        'run',
+        '--n',
+        '100',
+        '--d',
+        '3',
+        '--t1',
+        '2',
+        '--saves',
+        '2',
+        '--name',
+        name,
+        '--out',
+        out,
+        '--formats',
+        'json',
+        ...extra,
+      ]);
+      const doc = JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8'));
+      return (doc.tokens.at(-1) as number[][]).flat();
+    };
+    const auto = last('auto', []);
+    const rowMax = last('row-max', ['--kernel', 'row-max']);
+    const float32 = last('float32', ['--precision', 'float32']);
+    const gap = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    expect(gap(rowMax, auto)).toBeLessThan(1e-12);
+    expect(gap(float32, auto)).toBeLessThan(1e-5);
+    expect(gap(float32, auto)).toBeGreaterThan(0);
+    expect(cli(['run', '--kernel', 'fast']).stderr).toMatch(/kernel: must be one of auto, row-max/);
+  });
+
   it('--preset metastability is 5 tokens on the circle, beta = 4, t = 400', () => {
     const doc = runJson(['run', '--preset', 'metastability', '--out', join(work, 'meta'), '--formats', 'json']);
     expect([doc.n, doc.d, doc.beta, doc.finalTime]).toEqual([5, 2, 4, 400]);

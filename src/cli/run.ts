@@ -110,6 +110,8 @@ export function executeRun(engine: Engine, plan: RunPlan, progress: (fraction: n
     dt: config.dt,
     rtol: config.rtol,
     atol: config.atol,
+    precision: config.precision,
+    kernel: config.kernel,
   };
   const started = performance.now();
   // One solve; onProgress feeds the progress bar without changing a bit of the result.

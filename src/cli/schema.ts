@@ -78,7 +78,17 @@ export const RUN_CONFIG_SCHEMA = {
       exclusiveMinimum: 0,
       description: 'tokens closer than this are one cluster (default 1e-3)',
     },
-    backend: { type: 'string', enum: ['simd', 'scalar', 'js'] },
+    backend: { type: 'string', enum: ['relaxed', 'simd', 'scalar', 'js'] },
+    precision: {
+      type: 'string',
+      enum: ['float64', 'float32'],
+      description: "the field's arithmetic (float32: about 1e-6 relative, ~2x faster); default float64",
+    },
+    kernel: {
+      type: 'string',
+      enum: ['auto', 'row-max'],
+      description: 'softmax kernel: auto (the tied kernel for one head with W_Q = W_K) or row-max; default auto',
+    },
     formats: {
       type: 'array',
       items: { type: 'string', enum: FORMATS },
@@ -111,7 +121,9 @@ export interface RunConfig {
   saveAttention?: boolean;
   heatmapTimes?: number[];
   clusterTolerance?: number;
-  backend?: 'simd' | 'scalar' | 'js';
+  backend?: 'relaxed' | 'simd' | 'scalar' | 'js';
+  precision?: 'float64' | 'float32';
+  kernel?: 'auto' | 'row-max';
   formats?: (typeof FORMATS)[number][];
 }
 
