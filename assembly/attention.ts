@@ -34,7 +34,7 @@ import {
 import { slot, pointerSlot } from './records';
 import { expScalar } from './exp';
 import { expShifted, rowMax } from './softmax';
-import { rowTimesMatrix } from './linalg';
+import { addValueRow } from './linalg';
 import { projectOnTangent } from './geometry';
 import { madd } from './simd';
 import { headRowsF32 } from './f32/attention';
@@ -208,18 +208,6 @@ function scaleRow(v: usize, d: i32, alpha: f64): void {
   for (let k = 0; k < d; k++) {
     const o = v + (<usize>k << 3);
     store<f64>(o, load<f64>(o) * alpha);
-  }
-}
-
-/** out_i += scale * z V (or scale * z for identity V); NaN scale poisons the row. */
-function addValueRow(z: usize, d: i32, value: usize, scale: f64, outRow: usize): void {
-  if (value != 0) {
-    rowTimesMatrix(z, value, d, d, outRow, scale, true);
-  } else {
-    for (let k = 0; k < d; k++) {
-      const o = outRow + (<usize>k << 3);
-      store<f64>(o, load<f64>(o) + scale * load<f64>(z + (<usize>k << 3)));
-    }
   }
 }
 

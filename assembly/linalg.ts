@@ -26,3 +26,19 @@ export function rowTimesMatrix(
     }
   }
 }
+
+/**
+ * out_i += scale * z V (or scale * z when V is the identity, value = 0) over
+ * d float64; a NaN scale poisons the row. The last step of every softmax
+ * kernel (attention.ts, f32/attention.ts, tied.ts).
+ */
+export function addValueRow(z: usize, d: i32, value: usize, scale: f64, outRow: usize): void {
+  if (value != 0) {
+    rowTimesMatrix(z, value, d, d, outRow, scale, true);
+  } else {
+    for (let k = 0; k < d; k++) {
+      const o = outRow + (<usize>k << 3);
+      store<f64>(o, load<f64>(o) + scale * load<f64>(z + (<usize>k << 3)));
+    }
+  }
+}

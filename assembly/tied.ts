@@ -37,7 +37,8 @@ import {
 } from './abi';
 import { slot, pointerSlot } from './records';
 import { expScalar, expVector } from './exp';
-import { rowTimesMatrix } from './linalg';
+import { addValueRow } from './linalg';
+import { axpy } from './vec';
 import { madd } from './simd';
 import { packKeys, scoreBlock } from './scores';
 import { tiedPrepareF32, tiedPartF32 } from './f32/tied';
@@ -326,29 +327,9 @@ export function tiedRows(
     memory.fill(sum, 0, rowBytes);
     for (let p = 0; p < partCount; p++) {
       l += load<f64>(normalizers + <usize>p * normalizersBytes + (<usize>i << 3));
-      const z = sums + <usize>p * sumsBytes + <usize>i * zRow;
-      let k = 0;
-      if (ASC_FEATURE_SIMD) {
-        for (; k + 2 <= d; k += 2) {
-          const o = <usize>k << 3;
-          v128.store(sum + o, f64x2.add(v128.load(sum + o), v128.load(z + o)));
-        }
-      }
-      for (; k < d; k++) {
-        const o = sum + (<usize>k << 3);
-        store<f64>(o, load<f64>(o) + load<f64>(z + (<usize>k << 3)));
-      }
+      axpy(sum, 1.0, sums + <usize>p * sumsBytes + <usize>i * zRow, d); // 1.0 * z is exact: a plain sum
     }
-    const outRow = out + <usize>i * rowBytes;
-    const scale = 1.0 / l;
-    if (value != 0) {
-      rowTimesMatrix(sum, value, d, d, outRow, scale, true);
-    } else {
-      for (let k = 0; k < d; k++) {
-        const o = outRow + (<usize>k << 3);
-        store<f64>(o, load<f64>(o) + scale * load<f64>(sum + (<usize>k << 3)));
-      }
-    }
+    addValueRow(sum, d, value, 1.0 / l, out + <usize>i * rowBytes);
   }
 }
 

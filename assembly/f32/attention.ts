@@ -16,7 +16,7 @@
 // transposed for D < SMALL_D), the block's queries, ROW_BLOCK score rows.
 
 import { expScalar } from '../exp';
-import { rowTimesMatrix } from '../linalg';
+import { addValueRow, rowTimesMatrix } from '../linalg';
 import { maddF32 } from '../simd';
 import { expScalarF32, expVectorF32 } from './exp';
 import {
@@ -284,18 +284,6 @@ function weightedBlockSmallF32(d: i32, npad: i32, j0: i32, count: i32, w: usize,
     store<f64>(o + zBytes, load<f64>(o + zBytes) + <f64>b);
     store<f64>(o + 2 * zBytes, load<f64>(o + 2 * zBytes) + <f64>cc);
     store<f64>(o + 3 * zBytes, load<f64>(o + 3 * zBytes) + <f64>e);
-  }
-}
-
-/** out_i += scale * z V (or scale * z). */
-function addValueRow(z: usize, d: i32, value: usize, scale: f64, outRow: usize): void {
-  if (value != 0) {
-    rowTimesMatrix(z, value, d, d, outRow, scale, true);
-  } else {
-    for (let k = 0; k < d; k++) {
-      const o = outRow + (<usize>k << 3);
-      store<f64>(o, load<f64>(o) + scale * load<f64>(z + (<usize>k << 3)));
-    }
   }
 }
 
