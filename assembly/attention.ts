@@ -22,9 +22,10 @@
 //
 // The float32 kernels (f32/attention.ts) follow the same plan; attentionRhs
 // dispatches on the problem's PROBLEM_PRECISION slot. A tied head (one head
-// with W_Q = W_K, beta > 0, no mask, N > 64) goes to tied.ts instead, where
-// each pair's exponential is computed once, unless the problem asks for this
-// row-max kernel (PROBLEM_KERNEL).
+// with W_Q = W_K, beta > 0, no mask, N > 64; any N when D, d_k <= 3 in
+// float64) goes to tied.ts (tied-small.ts) instead, where each pair's
+// exponential is computed once, unless the problem asks for this row-max
+// kernel (PROBLEM_KERNEL).
 
 import {
   PROBLEM_N, PROBLEM_D, PROBLEM_HEADS, PROBLEM_BETA, PROBLEM_GEOMETRY, PROBLEM_CAUSAL, PROBLEM_PRECISION,

@@ -100,7 +100,7 @@ export const TIED_TILE: i32 = 64;
 
 /** Tokens the tied regions are sized for: N rounded up to a multiple of 8 (the float32 key panel). */
 // @ts-ignore: decorator
-@inline function tiedPadded(n: i32): i32 {
+@inline export function tiedPadded(n: i32): i32 {
   return (n + 7) & ~7;
 }
 
@@ -126,6 +126,14 @@ export function tiedPartNormalizersBytes(n: i32): usize {
 export const TIED_SLOTS: i32 = 8;
 /** Most numbers of one part's sums (N and D rounded up to 8, multiplied); larger problems take the row-max kernel. */
 export const TIED_MAX_SUMS: f64 = 524288;
+/** Largest max g - min g the float64 tied kernels accept (tied.ts). */
+export const TIED_RANGE: f64 = 300.0;
+/**
+ * Largest g the float64 tied kernels accept: below it every score, half norm
+ * and their differences are finite (|s_ij| <= 2 sqrt(g_i g_j)), so their
+ * exponentials never see NaN (expVectorNoNaN).
+ */
+export const TIED_MAX_HALF_NORM: f64 = 1e300;
 
 // The tied kernel's own regions (tied.ts); keysPtr, queriesPtr, scoresPtr and
 // workPtr are shared with the row-softmax layout.

@@ -36,20 +36,19 @@ import {
   HEAD_QUERY, HEAD_KEY, HEAD_VALUE, PRECISION_FLOAT32, PROBLEM_KERNEL, KERNEL_AUTO,
 } from './abi';
 import { slot, pointerSlot } from './records';
-import { expScalar, expVector } from './exp';
+import { expScalar, expVectorNoNaN } from './exp';
 import { addValueRow } from './linalg';
 import { axpy } from './vec';
 import { madd } from './simd';
 import { packKeys, scoreBlock } from './scores';
 import { tiedPrepareF32, tiedPartF32 } from './f32/tied';
+import { tiedSmallWidths, tiedSmallPrepare, tiedSmallPart, tiedSmallRows } from './tied-small';
 import {
-  KEY_PANEL, ROW_BLOCK, TIED_TILE, paddedKeys, tiedParts, tiedWidth, tiedWidthF32, tiedFits, tiedTiles, tiedPartOf,
+  KEY_PANEL, ROW_BLOCK, TIED_TILE, TIED_RANGE, TIED_MAX_HALF_NORM, paddedKeys, tiedParts, tiedWidth, tiedWidthF32, tiedFits, tiedTiles, tiedPartOf,
   tiedPartSumsBytes, tiedPartNormalizersBytes, layoutTiedScratch,
   keysPtr, valuesPtr, queriesPtr, scoresPtr, transposedScoresPtr, workPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr,
 } from './scratch';
 
-/** Largest max g - min g the float64 tied kernel accepts (see above). */
-const TIED_RANGE: f64 = 300.0;
 /** Bytes between score rows of a tile. */
 const TILE_STRIDE: usize = <usize>TIED_TILE << 3;
 
@@ -86,7 +85,7 @@ export function tiedPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, beta:
     gMax = Math.max(gMax, g);
     gMin = Math.min(gMin, g);
   }
-  if (!(gMax - gMin <= TIED_RANGE)) return false; // also catches NaN and infinities
+  if (!(gMax - gMin <= TIED_RANGE && gMax <= TIED_MAX_HALF_NORM)) return false; // also catches NaN and infinities
   for (let j = n; j < npad; j++) {
     store<f64>(halfNormsPtr + (<usize>j << 3), Infinity);
     store<f64>(tokenWeightsPtr + (<usize>j << 3), 0.0);
@@ -218,7 +217,7 @@ function tileRowWeights(s: usize, i: i32, j0: i32, len: i32, both: bool): void {
     if (both) {
       for (; j + 2 <= len; j += 2) {
         const o = <usize>j << 3;
-        const e = expVector(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
+        const e = expVectorNoNaN(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
         v128.store(s + o, e);
         acc = madd(e, v128.load(wp + o), acc);
         v128.store(lp + o, madd(e, wiv, v128.load(lp + o)));
@@ -226,7 +225,7 @@ function tileRowWeights(s: usize, i: i32, j0: i32, len: i32, both: bool): void {
     } else {
       for (; j + 2 <= len; j += 2) {
         const o = <usize>j << 3;
-        const e = expVector(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
+        const e = expVectorNoNaN(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
         v128.store(s + o, e);
         acc = madd(e, v128.load(wp + o), acc);
       }
@@ -336,15 +335,25 @@ export function tiedRows(
 /**
  * Whether the problem's field can take the tied kernel: one head with the
  * same query and key matrix (or both identity), beta > 0, no causal mask,
- * more than one tile of tokens (N > TIED_TILE: with one tile nothing is saved),
- * and the problem does not ask for the row-max kernel (PROBLEM_KERNEL).
- * (tiedPrepare may still refuse, on the size or the data's range.)
+ * and the problem does not ask for the row-max kernel (PROBLEM_KERNEL); and
+ * either more than one tile of tokens (N > TIED_TILE: with one tile the tiled
+ * kernel saves nothing) or, in float64, small widths (tied-small.ts, which
+ * has no tiles). (The prepare step may still refuse, on the size or the data's range.)
  */
 export function tiedApplies(problem: usize): bool {
-  return <i32>slot(problem, PROBLEM_HEADS) == 1 && <i32>slot(problem, PROBLEM_N) > TIED_TILE &&
-    pointerSlot(problem, PROBLEM_HEAD0 + HEAD_QUERY) == pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY) &&
-    slot(problem, PROBLEM_BETA) > 0 && <i32>slot(problem, PROBLEM_CAUSAL) == 0 &&
-    <i32>slot(problem, PROBLEM_KERNEL) == KERNEL_AUTO;
+  if (
+    !(<i32>slot(problem, PROBLEM_HEADS) == 1 &&
+      pointerSlot(problem, PROBLEM_HEAD0 + HEAD_QUERY) == pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY) &&
+      slot(problem, PROBLEM_BETA) > 0 && <i32>slot(problem, PROBLEM_CAUSAL) == 0 &&
+      <i32>slot(problem, PROBLEM_KERNEL) == KERNEL_AUTO)
+  ) return false;
+  return <i32>slot(problem, PROBLEM_N) > TIED_TILE || takesSmall(problem);
+}
+
+/** Whether the tied head runs on tied-small.ts (float64, D and d_k below SMALL_D). */
+function takesSmall(problem: usize): bool {
+  return !isFloat32(problem) &&
+    tiedSmallWidths(<i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK));
 }
 
 // @ts-ignore: decorator
@@ -360,6 +369,7 @@ export function tiedPrepareProblem(problem: usize, x: usize, scratch: usize): bo
   const key = pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY);
   const beta = slot(problem, PROBLEM_BETA);
   if (isFloat32(problem)) return tiedPrepareF32(x, n, d, dk, key, beta, scratch);
+  if (takesSmall(problem)) return tiedSmallPrepare(x, n, d, dk, key, beta, scratch);
   return tiedPrepare(x, n, d, dk, key, beta, scratch);
 }
 
@@ -370,24 +380,27 @@ export function tiedPartProblem(problem: usize, p: i32, parts: usize, own: usize
   const dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
   const beta = slot(problem, PROBLEM_BETA);
   if (isFloat32(problem)) tiedPartF32(n, d, dk, beta, p, parts, own);
+  else if (takesSmall(problem)) tiedSmallPart(n, d, dk, beta, p, parts, own);
   else tiedPart(n, d, dk, beta, p, parts, own);
 }
 
-/** tiedRows for the problem's head. */
+/** tiedRows (or tiedSmallRows) for the problem's head. */
 export function tiedRowsProblem(problem: usize, out: usize, r0: i32, r1: i32, parts: usize, own: usize): void {
+  const n = <i32>slot(problem, PROBLEM_N);
   const d = <i32>slot(problem, PROBLEM_D);
-  tiedRows(
-    <i32>slot(problem, PROBLEM_N), d, <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK),
-    isFloat32(problem) ? tiedWidthF32(d) : tiedWidth(d), pointerSlot(problem, PROBLEM_HEAD0 + HEAD_VALUE), out, r0,
-    r1, parts, own,
-  );
+  const dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
+  const value = pointerSlot(problem, PROBLEM_HEAD0 + HEAD_VALUE);
+  if (takesSmall(problem)) tiedSmallRows(n, d, dk, value, out, r0, r1, parts, own);
+  else tiedRows(n, d, dk, isFloat32(problem) ? tiedWidthF32(d) : tiedWidth(d), value, out, r0, r1, parts, own);
 }
 
 /**
- * Which kernel attentionRhs runs on this problem and these tokens: 1 the tied
- * kernel, 0 the row-max kernel (attention.ts). Prepares the tied kernel in
- * the problem's scratch to find out (O(N D)); for tests and diagnostics.
+ * Which kernel attentionRhs runs on this problem and these tokens: 2 the
+ * small-width tied kernel (tied-small.ts), 1 the tiled tied kernel, 0 the
+ * row-max kernel (attention.ts). Prepares the tied kernel in the problem's
+ * scratch to find out (O(N D)); for tests and diagnostics.
  */
 export function attentionKernel(problem: usize, x: usize): i32 {
-  return tiedApplies(problem) && tiedPrepareProblem(problem, x, pointerSlot(problem, PROBLEM_SCRATCH)) ? 1 : 0;
+  if (!tiedApplies(problem) || !tiedPrepareProblem(problem, x, pointerSlot(problem, PROBLEM_SCRATCH))) return 0;
+  return takesSmall(problem) ? 2 : 1;
 }

@@ -128,7 +128,8 @@ export interface AttentionOptions {
    * kernel for a tied head (one head with W_Q = W_K or both identity, beta > 0, no causal mask: each
    * pair's exponential once; README "Tied heads") and the row-max kernel otherwise; 'row-max' always
    * takes the row-max kernel (to compare the two, or to keep its rounding). Both agree to ~1e-15
-   * relative. The 'js' backend has one kernel and ignores this.
+   * relative; the row-max kernel also keeps equal tokens bitwise equal (the tied kernels sum each row in
+   * an order that depends on the row). The 'js' backend has one kernel and ignores this.
    */
   readonly kernel?: AttentionKernel;
 }

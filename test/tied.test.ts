@@ -1,5 +1,5 @@
-// The tied-weights kernel (assembly/tied.ts, float32: assembly/f32/tied.ts): one head with W_Q = W_K (the
-// identity included), beta > 0, no causal mask. Which problems take it (the attentionKernel export), and that it agrees with
+// The tied-weights kernels (assembly/tied.ts, float32: assembly/f32/tied.ts; small widths:
+// assembly/tied-small.ts): one head with W_Q = W_K (the identity included), beta > 0, no causal mask. Which problems take it (the attentionKernel export), and that it agrees with
 // the TypeScript reference (the row-max softmax of eq. (7)) at odd sizes, near the edge of its range,
 // on one thread and on two (the same bits).
 
@@ -13,7 +13,7 @@ import { wasmModule } from '../src/wasm/load.js';
 import { allocProblem, widestHead, writeProblem } from '../src/wasm/records.js';
 import { engineFor, randomHeads, randomMatrix, relativeError, seededRandom } from './helpers.js';
 
-/** 1 if the simd build's attentionRhs takes the tied kernel on these options, else 0. */
+/** Which kernel the simd build's attentionRhs takes on these options: 2 tied small-width, 1 tied tiled, 0 row-max. */
 async function kernelOf(options: FieldOptions): Promise<number> {
   const k = kernelExports(await WebAssembly.instantiate(await wasmModule('simd'), {}));
   const { problem, x } = fieldProblem(options);
@@ -38,6 +38,17 @@ function oneFarToken(n: number, d: number, halfNorm: number): number[][] {
   const tokens = randomMatrix(seededRandom(5), n, d, 0.01);
   tokens[0] = Array.from({ length: d }, (_, k) => (k === 0 ? Math.sqrt((2 * halfNorm) / beta) : 0));
   return tokens;
+}
+
+/**
+ * N tokens +-r e_k (k = 0, 1, .., cycling) with g = beta r^2 / 2 = halfNorm each, in equal bits: max g - min g = 0
+ * however large g is (points on a circle would differ by rounding, a relative 1e-16 of g).
+ */
+function onAxes(n: number, d: number, halfNorm: number): number[][] {
+  const radius = Math.sqrt((2 * halfNorm) / (1 / Math.sqrt(d)));
+  return Array.from({ length: n }, (_, j) =>
+    Array.from({ length: d }, (_, k) => (k === (j >> 1) % d ? (j % 2 === 0 ? radius : -radius) : 0)),
+  );
 }
 
 describe('which problems take the tied kernel', () => {
@@ -75,6 +86,29 @@ describe('which problems take the tied kernel', () => {
       expect(call).toThrow(expect.objectContaining({ code: 'invalid_option', path: 'kernel' }));
     }
   });
+  it('D and d_k below 4 in float64: the small-width tied kernel at every N (no tiles), else as above', async () => {
+    for (const n of [1, 3, 32, 64, 97]) {
+      for (const d of [1, 2, 3]) {
+        const small = randomMatrix(random, n, d);
+        expect(await kernelOf({ tokens: small })).toBe(2);
+        expect(await kernelOf({ tokens: small, heads: [tiedHead(random, d, 3)] })).toBe(2);
+        expect(await kernelOf({ tokens: small, heads: [tiedHead(random, d, 4)] })).toBe(n > 64 ? 1 : 0);
+        expect(await kernelOf({ tokens: small, precision: 'float32' })).toBe(n > 64 ? 1 : 0);
+        expect(await kernelOf({ tokens: small, causal: true })).toBe(0);
+        expect(await kernelOf({ tokens: small, kernel: 'row-max' })).toBe(0);
+        expect(await kernelOf({ tokens: small, heads: randomHeads(random, d, 1, 2) })).toBe(0);
+      }
+    }
+    expect(await kernelOf({ tokens: randomMatrix(random, 32, 4) })).toBe(0);
+    expect(await kernelOf({ tokens: oneFarToken(9, 2, 299) })).toBe(2);
+    expect(await kernelOf({ tokens: oneFarToken(9, 2, 301) })).toBe(0);
+  });
+  it('half norms g above 1e300 (where scores could overflow): the row-max kernel, both tied kernels', async () => {
+    expect(await kernelOf({ tokens: onAxes(9, 2, 5e299) })).toBe(2);
+    expect(await kernelOf({ tokens: onAxes(9, 2, 2e300) })).toBe(0);
+    expect(await kernelOf({ tokens: onAxes(70, 5, 5e299) })).toBe(1);
+    expect(await kernelOf({ tokens: onAxes(70, 5, 2e300) })).toBe(0);
+  });
   it('max g - min g above 300 (g = beta |x|^2 / 2), or sums over 2^19 numbers: the row-max kernel', async () => {
     expect(await kernelOf({ tokens: oneFarToken(70, 4, 299) })).toBe(1);
     expect(await kernelOf({ tokens: oneFarToken(70, 4, 301) })).toBe(0);
@@ -88,7 +122,8 @@ describe('which problems take the tied kernel', () => {
 });
 
 describe('the tied kernel agrees with the reference', () => {
-  // N <= 64 take the row-max kernel: still checked, as the tied kernel's neighbours.
+  // D <= 3 (and d_k <= 3) take the small-width kernel at every N; the others take the tiled kernel from N = 65
+  // (N <= 64: the row-max kernel, checked as the tied kernel's neighbours).
   const NS = [1, 3, 64, 65, 123, 130, 257, 520];
   const DS = [1, 2, 3, 5, 33];
   for (const n of NS) {
@@ -117,9 +152,24 @@ describe('the tied kernel agrees with the reference', () => {
     const [simd, js] = await Promise.all((['simd', 'js'] as const).map(engineFor));
     for (const halfNorm of [299, 301]) {
       for (const n of [9, 70]) {
-        const options = { tokens: oneFarToken(n, 4, halfNorm) };
-        expect(relativeError(simd.attentionRhs(options), js.attentionRhs(options))).toBeLessThan(1e-12);
+        for (const d of [2, 4]) {
+          const options = { tokens: oneFarToken(n, d, halfNorm) };
+          expect(relativeError(simd.attentionRhs(options), js.attentionRhs(options))).toBeLessThan(1e-12);
+        }
       }
+    }
+  });
+
+  it('half norms of 5e299 (scores near 1e300; P_ij = 0 but between equal tokens): each token stays put', async () => {
+    const [simd, scalar] = await Promise.all((['simd', 'scalar'] as const).map(engineFor));
+    for (const [n, d] of [
+      [9, 2],
+      [70, 5],
+    ]) {
+      const tokens = onAxes(n, d, 5e299);
+      // Row i spreads its weight evenly over the tokens equal to x_i: the field is x_i itself, an exact closed form.
+      for (const engine of [simd, scalar])
+        expect(relativeError(engine.attentionRhs({ tokens }), tokens.flat())).toBeLessThan(1e-15);
     }
   });
 
@@ -145,10 +195,16 @@ describe('the tied kernel agrees with the reference', () => {
     }
   });
 
-  it('a Dormand-Prince solve with the tied kernel matches the reference solve to 1e-10', async () => {
+  it('a Dormand-Prince solve with the tied kernels matches the reference solve to 1e-10', async () => {
     const [simd, js] = await Promise.all((['simd', 'js'] as const).map(engineFor));
-    const options = { tokens: randomMatrix(seededRandom(12), 150, 3), t1: 3, geometry: 'sphere' as const };
-    expect(relativeError(simd.solve(options).finalTokens, js.solve(options).finalTokens)).toBeLessThan(1e-10);
+    for (const [n, d] of [
+      [150, 3],
+      [32, 2],
+      [150, 6],
+    ]) {
+      const options = { tokens: randomMatrix(seededRandom(12), n, d), t1: 3, geometry: 'sphere' as const };
+      expect(relativeError(simd.solve(options).finalTokens, js.solve(options).finalTokens)).toBeLessThan(1e-10);
+    }
   });
 });
 

@@ -15,7 +15,10 @@ export interface KernelFunctions {
   attentionRhsRows(problem: number, x: number, out: number, rowStart: number, rowEnd: number, scratch: number): void;
   attentionMatrix(problem: number, x: number, head: number, attn: number): void;
   attentionScratchBytes(n: number, d: number, dk: number): number;
-  /** 1 when attentionRhs takes the tied kernel (assembly/tied.ts) on this problem and x, else 0 (the row-max kernel). */
+  /**
+   * Which kernel attentionRhs takes on this problem and x: 2 the small-width tied kernel (assembly/tied-small.ts),
+   * 1 the tiled tied kernel (assembly/tied.ts), 0 the row-max kernel (assembly/attention.ts).
+   */
   attentionKernel(problem: number, x: number): number;
   rkSolve(problem: number, method: number, control: number): number;
   /** The last accepted step's interpolant at time t (dense output, or cubic Hermite for fixed-step methods) into out. */

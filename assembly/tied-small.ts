@@ -1,0 +1,230 @@
+// The tied kernel (tied.ts) for small widths: D < SMALL_D and d_k < SMALL_D,
+// float64. The same identity, exp(s_ij) = exp(g_i) e_ij exp(g_j) with
+// e_ij = exp(-beta |y_i - y_j|^2 / 2), and the same parts (tile rows of
+// TIED_TILE tokens, tiedPartOf), but no score tiles: at d_k <= 3 the distance
+// costs less than the score and the subtraction of g_i + g_j, and is exact up
+// to its own rounding. Each pair (i < j) is visited once, vectorized over j
+// (the issue's "small D, vectorized over j"), and feeds both rows:
+//   l_i += e_ij w_j,  z_i += e_ij (w_j x_j),  l_j += e_ij w_i,  z_j += e_ij (w_i x_i);
+// the pair (i, i) adds w_i and w_i x_i. N^2 / 2 exponentials, and every N,
+// not only N > TIED_TILE: the phase-diagram systems (N = 32, d = 2) gain too.
+//
+// Layout (in the tied scratch, layoutTiedScratch): keys transposed,
+// keysPtr[k][j] = y_j[k]; weighted values transposed, valuesPtr[k][j] = w_j x_j[k];
+// a part's sums transposed, z[k][j] (rows of tiedPadded(N) numbers). Each
+// part adds its tile rows in increasing order, row by row, so the results are
+// the same bits on any number of threads (tied.ts).
+
+import { expScalar, expVectorNoNaN } from './exp';
+import { madd } from './simd';
+import { addValueRow, rowTimesMatrix } from './linalg';
+import {
+  SMALL_D, TIED_RANGE, TIED_MAX_HALF_NORM, TIED_TILE, tiedPadded, tiedParts, tiedPartOf, tiedFits, tiedPartSumsBytes, tiedPartNormalizersBytes,
+  layoutTiedScratch, keysPtr, valuesPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr, workPtr,
+} from './scratch';
+
+/** Whether a tied head of these widths takes this kernel (float64 only). */
+// @ts-ignore: decorator
+@inline export function tiedSmallWidths(d: i32, dk: i32): bool {
+  return d < SMALL_D && dk < SMALL_D;
+}
+
+/**
+ * Lays out `scratch` and packs y (transposed), g, w and w x (transposed).
+ * Returns false, like tiedPrepare, when the problem is too large or the range
+ * of g too wide (or g not finite, or beyond TIED_MAX_HALF_NORM).
+ */
+export function tiedSmallPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, beta: f64, scratch: usize): bool {
+  if (!tiedFits(n, d)) return false;
+  const stride = <usize>tiedPadded(n) << 3;
+  layoutTiedScratch(scratch, n, d, dk);
+  let gMax = -Infinity, gMin = Infinity;
+  for (let j = 0; j < n; j++) {
+    let y = x + (<usize>(j * d) << 3);
+    if (key != 0) {
+      rowTimesMatrix(y, key, d, dk, workPtr, 1.0, false);
+      y = workPtr;
+    }
+    let sq: f64 = 0;
+    for (let k = 0; k < dk; k++) {
+      const v = load<f64>(y + (<usize>k << 3));
+      store<f64>(keysPtr + <usize>k * stride + (<usize>j << 3), v);
+      sq += v * v;
+    }
+    const g = 0.5 * beta * sq;
+    store<f64>(halfNormsPtr + (<usize>j << 3), g);
+    gMax = Math.max(gMax, g);
+    gMin = Math.min(gMin, g);
+  }
+  if (!(gMax - gMin <= TIED_RANGE && gMax <= TIED_MAX_HALF_NORM)) return false; // also NaN and infinities
+  for (let j = 0; j < n; j++) {
+    const w = expScalar(load<f64>(halfNormsPtr + (<usize>j << 3)) - gMax);
+    store<f64>(tokenWeightsPtr + (<usize>j << 3), w);
+    for (let k = 0; k < d; k++) {
+      store<f64>(valuesPtr + <usize>k * stride + (<usize>j << 3), w * load<f64>(x + (<usize>(j * d + k) << 3)));
+    }
+  }
+  return true;
+}
+
+/**
+ * Row i's pairs (i, j), j >= i, into the part's sums z (transposed, rows
+ * `stride` bytes apart) and normalizers l. D and DK are constants at every
+ * call site (pairRows), so the coordinate loops unroll and vanish.
+ */
+// @ts-ignore: decorator
+@inline function pairRow(i: i32, n: i32, D: i32, DK: i32, halfBeta: f64, stride: usize, z: usize, l: usize): void {
+  const io = <usize>i << 3;
+  const wi = load<f64>(tokenWeightsPtr + io);
+  const y0 = load<f64>(keysPtr + io);
+  const y1 = DK > 1 ? load<f64>(keysPtr + stride + io) : 0.0;
+  const y2 = DK > 2 ? load<f64>(keysPtr + 2 * stride + io) : 0.0;
+  const u0 = load<f64>(valuesPtr + io);
+  const u1 = D > 1 ? load<f64>(valuesPtr + stride + io) : 0.0;
+  const u2 = D > 2 ? load<f64>(valuesPtr + 2 * stride + io) : 0.0;
+  // The pair (i, i): e_ii = 1.
+  let li = wi, z0 = u0, z1 = u1, z2 = u2;
+  let j = i + 1;
+  if (ASC_FEATURE_SIMD) {
+    const nhb = f64x2.splat(-halfBeta);
+    const wiv = f64x2.splat(wi);
+    const y0v = f64x2.splat(y0), y1v = f64x2.splat(y1), y2v = f64x2.splat(y2);
+    const u0v = f64x2.splat(u0), u1v = f64x2.splat(u1), u2v = f64x2.splat(u2);
+    let lAcc = f64x2.splat(0), a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0);
+    for (; j + 2 <= n; j += 2) {
+      const o = <usize>j << 3;
+      const t0 = f64x2.sub(v128.load(keysPtr + o), y0v);
+      let sq = f64x2.mul(t0, t0);
+      if (DK > 1) {
+        const t1 = f64x2.sub(v128.load(keysPtr + stride + o), y1v);
+        sq = madd(t1, t1, sq);
+      }
+      if (DK > 2) {
+        const t2 = f64x2.sub(v128.load(keysPtr + 2 * stride + o), y2v);
+        sq = madd(t2, t2, sq);
+      }
+      const e = expVectorNoNaN(f64x2.mul(sq, nhb));
+      lAcc = madd(e, v128.load(tokenWeightsPtr + o), lAcc);
+      v128.store(l + o, madd(e, wiv, v128.load(l + o)));
+      a0 = madd(e, v128.load(valuesPtr + o), a0);
+      v128.store(z + o, madd(e, u0v, v128.load(z + o)));
+      if (D > 1) {
+        a1 = madd(e, v128.load(valuesPtr + stride + o), a1);
+        v128.store(z + stride + o, madd(e, u1v, v128.load(z + stride + o)));
+      }
+      if (D > 2) {
+        a2 = madd(e, v128.load(valuesPtr + 2 * stride + o), a2);
+        v128.store(z + 2 * stride + o, madd(e, u2v, v128.load(z + 2 * stride + o)));
+      }
+    }
+    li += f64x2.extract_lane(lAcc, 0) + f64x2.extract_lane(lAcc, 1);
+    z0 += f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
+    if (D > 1) z1 += f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
+    if (D > 2) z2 += f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
+  }
+  // Scalar tail (every pair in the scalar build).
+  for (; j < n; j++) {
+    const o = <usize>j << 3;
+    const t0 = load<f64>(keysPtr + o) - y0;
+    let sq = t0 * t0;
+    if (DK > 1) {
+      const t1 = load<f64>(keysPtr + stride + o) - y1;
+      sq += t1 * t1;
+    }
+    if (DK > 2) {
+      const t2 = load<f64>(keysPtr + 2 * stride + o) - y2;
+      sq += t2 * t2;
+    }
+    const e = expScalar(sq * -halfBeta);
+    li += e * load<f64>(tokenWeightsPtr + o);
+    store<f64>(l + o, load<f64>(l + o) + e * wi);
+    z0 += e * load<f64>(valuesPtr + o);
+    store<f64>(z + o, load<f64>(z + o) + e * u0);
+    if (D > 1) {
+      z1 += e * load<f64>(valuesPtr + stride + o);
+      store<f64>(z + stride + o, load<f64>(z + stride + o) + e * u1);
+    }
+    if (D > 2) {
+      z2 += e * load<f64>(valuesPtr + 2 * stride + o);
+      store<f64>(z + 2 * stride + o, load<f64>(z + 2 * stride + o) + e * u2);
+    }
+  }
+  store<f64>(l + io, load<f64>(l + io) + li);
+  store<f64>(z + io, load<f64>(z + io) + z0);
+  if (D > 1) store<f64>(z + stride + io, load<f64>(z + stride + io) + z1);
+  if (D > 2) store<f64>(z + 2 * stride + io, load<f64>(z + 2 * stride + io) + z2);
+}
+
+/** pairRow for rows [i0, i1), with D and DK as constants (one specialised loop per pair of widths). */
+function pairRows(i0: i32, i1: i32, n: i32, d: i32, dk: i32, halfBeta: f64, stride: usize, z: usize, l: usize): void {
+  const widths = d * 4 + dk; // d, dk in 1..3
+  for (let i = i0; i < i1; i++) {
+    switch (widths) {
+      case 5: pairRow(i, n, 1, 1, halfBeta, stride, z, l); break;
+      case 6: pairRow(i, n, 1, 2, halfBeta, stride, z, l); break;
+      case 7: pairRow(i, n, 1, 3, halfBeta, stride, z, l); break;
+      case 9: pairRow(i, n, 2, 1, halfBeta, stride, z, l); break;
+      case 10: pairRow(i, n, 2, 2, halfBeta, stride, z, l); break;
+      case 11: pairRow(i, n, 2, 3, halfBeta, stride, z, l); break;
+      case 13: pairRow(i, n, 3, 1, halfBeta, stride, z, l); break;
+      case 14: pairRow(i, n, 3, 2, halfBeta, stride, z, l); break;
+      default: pairRow(i, n, 3, 3, halfBeta, stride, z, l); break;
+    }
+  }
+}
+
+/**
+ * Part p of the sums (p < tiedParts(n)), as tiedPart: zeroes it in the
+ * scratch block `parts`, then adds the pairs of its tile rows in increasing
+ * order, reading the packing of `own`.
+ */
+export function tiedSmallPart(n: i32, d: i32, dk: i32, beta: f64, p: i32, parts: usize, own: usize): void {
+  const stride = <usize>tiedPadded(n) << 3;
+  layoutTiedScratch(parts, n, d, dk);
+  const z = tiedSumsPtr + <usize>p * tiedPartSumsBytes(n, d);
+  const l = normalizersPtr + <usize>p * tiedPartNormalizersBytes(n);
+  layoutTiedScratch(own, n, d, dk);
+  memory.fill(z, 0, <usize>d * stride);
+  memory.fill(l, 0, stride);
+  const partCount = tiedParts(n);
+  const tiles = (n + TIED_TILE - 1) / TIED_TILE;
+  for (let a = 0; a < tiles; a++) {
+    if (tiedPartOf(a, partCount) != p) continue;
+    pairRows(a * TIED_TILE, min(a * TIED_TILE + TIED_TILE, n), n, d, dk, 0.5 * beta, stride, z, l);
+  }
+}
+
+/**
+ * out_i += (z_i / l_i) V (or z_i / l_i for identity V) for rows [r0, r1),
+ * summing z_i and l_i over the parts in order, as tiedRows. Leaves the
+ * scratch laid out at `own`.
+ */
+export function tiedSmallRows(
+  n: i32, d: i32, dk: i32, value: usize, out: usize, r0: i32, r1: i32, parts: usize, own: usize,
+): void {
+  const stride = <usize>tiedPadded(n) << 3;
+  const partCount = tiedParts(n);
+  const sumsBytes = tiedPartSumsBytes(n, d);
+  const normalizersBytes = tiedPartNormalizersBytes(n);
+  const rowBytes = <usize>d << 3;
+  layoutTiedScratch(own, n, d, dk);
+  const sum = workPtr; // d numbers
+  layoutTiedScratch(parts, n, d, dk);
+  const sums = tiedSumsPtr;
+  const normalizers = normalizersPtr;
+  layoutTiedScratch(own, n, d, dk);
+  for (let i = r0; i < r1; i++) {
+    const io = <usize>i << 3;
+    let l: f64 = 0;
+    memory.fill(sum, 0, rowBytes);
+    for (let p = 0; p < partCount; p++) {
+      l += load<f64>(normalizers + <usize>p * normalizersBytes + io);
+      const zp = sums + <usize>p * sumsBytes + io;
+      for (let k = 0; k < d; k++) {
+        const o = sum + (<usize>k << 3);
+        store<f64>(o, load<f64>(o) + load<f64>(zp + <usize>k * stride));
+      }
+    }
+    addValueRow(sum, d, value, 1.0 / l, out + <usize>i * rowBytes);
+  }
+}
