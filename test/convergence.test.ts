@@ -45,11 +45,16 @@ function fixedStep(backend: Backend, tableau: NumericTableau, steps: number): Fl
   return r.saves[0];
 }
 
-const EXPECTED: Record<MethodName, { order: number; steps: number[] }> = {
+// `above`: how far the fitted slope may exceed the order. Prince & Dormand chose RK8(7)13M's coefficients
+// to make its leading error term small; on this flow the slope is 9.3-10.4 between 8 steps and the
+// round-off floor (~1e-14 at 24 steps), so dopri8 is held to at least 8 - 0.3 (a coefficient off by 1e-12
+// would add a low-order error above 1e-10 and pull the slope towards 1).
+const EXPECTED: Record<MethodName, { order: number; steps: number[]; above?: number }> = {
   euler: { order: 1, steps: [256, 512, 1024, 2048] },
   heun: { order: 2, steps: [64, 128, 256, 512] },
   rk4: { order: 4, steps: [16, 32, 64, 128] },
   dopri5: { order: 5, steps: [8, 16, 32, 64] },
+  dopri8: { order: 8, steps: [8, 12, 16], above: 2.5 },
 };
 
 describe.each(BACKEND_NAMES)('convergence on %s', (name) => {
@@ -57,22 +62,24 @@ describe.each(BACKEND_NAMES)('convergence on %s', (name) => {
     const backend = await backendFor(name);
     const fixed = numericTableau({ ...METHODS[method], bHat: undefined });
     const reference = fixedStep(backend, numericTableau({ ...METHODS.dopri5, bHat: undefined }), 4096);
-    const { order, steps } = EXPECTED[method];
+    const { order, steps, above = 0.3 } = EXPECTED[method];
     const errors = steps.map((s) => relativeError(fixedStep(backend, fixed, s), reference));
     const slope = -fitSlope(
       steps.map((s) => Math.log(T / s)),
       errors.map(Math.log),
     );
     expect(Math.min(...errors)).toBeGreaterThan(1e-13); // above round-off, so the fit measures truncation
-    expect(Math.abs(-slope - order), `errors ${errors.map((e) => e.toExponential(2)).join(', ')}`).toBeLessThan(0.3);
+    const detail = `errors ${errors.map((e) => e.toExponential(2)).join(', ')}, slope ${(-slope).toFixed(2)}`;
+    expect(-slope, detail).toBeGreaterThan(order - 0.3);
+    expect(-slope, detail).toBeLessThan(order + above);
   });
 
-  it('dopri5: the true error follows rtol from 1e-4 to 1e-10', async () => {
+  it.each(['dopri5', 'dopri8'] as const)('%s: the true error follows rtol from 1e-4 to 1e-10', async (method) => {
     const engine = await engineFor(name);
     const reference = fixedStep(await backendFor(name), numericTableau({ ...METHODS.dopri5, bHat: undefined }), 4096);
     const rtols = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10];
     const errors = rtols.map((rtol) =>
-      relativeError(engine.solve({ tokens, heads, t1: T, rtol, atol: rtol }).tokens[0], reference),
+      relativeError(engine.solve({ tokens, heads, t1: T, rtol, atol: rtol, method }).tokens[0], reference),
     );
     for (let i = 0; i < rtols.length; i++) expect(errors[i], `rtol ${rtols[i]}`).toBeLessThan(10 * rtols[i]);
     const slope = fitSlope(rtols.map(Math.log), errors.map(Math.log));

@@ -18,6 +18,11 @@ export interface ButcherTableau {
   /** Embedded weights b-hat of order errorOrder, for adaptive methods. */
   readonly bHat?: readonly Rational[];
   readonly errorOrder?: number;
+  /**
+   * Set when the source gives rational approximations of irrational coefficients: consistency, weight
+   * sums and order conditions then hold to this absolute accuracy instead of exactly.
+   */
+  readonly conditionsHoldTo?: number;
   /** First same as last: the last stage is evaluated at y_new (row s of A equals b). */
   readonly fsal: boolean;
   /**
