@@ -183,7 +183,8 @@ function summaryMarkdown(report) {
     lines.push(
       `GFLOP/s counts 4 N^2 D flops per RHS, what the row-max kernel executes; the tied kernel (simd, relaxed, f32, ` +
         `threads here: one identity head) executes about 3 N^2 D and half the exponentials, so its "fraction of peak" is ` +
-        `an effective one, and row-max/peak is the executed efficiency. threads: ${report.machine.threads ?? 'none'}; ` +
+        `an effective one, and row-max/peak is the executed efficiency (at D <= 3 in float64 the small-width tied kernel, ` +
+        `assembly/tied-small.ts, takes every N, 32 x 2 included). threads: ${report.machine.threads ?? 'none'}; ` +
         `relaxed threads: ${report.machine.relaxedThreads ?? 'none'}. Ratios: ${R.RATIO_NOTE}. Note: ${R.RHS_NOTE}.`,
       '',
     );
@@ -193,7 +194,7 @@ function summaryMarkdown(report) {
     lines.push(`### Dormand-Prince solve to t1 = ${T1} (rtol 1e-8, atol 1e-10), ms per solve (median)`, '');
     lines.push(R.markdownTable(...Object.values(R.solveTable(report.solve))), '');
     lines.push(
-      "steps and RHS evals are from the simd solve; SciPy solve_ivp gets the same tokens and tolerances. *f32: the same solve with `precision: 'float32'`.",
+      "steps and RHS evals are from the simd solve; SciPy solve_ivp gets the same tokens and tolerances. *f32: the same solve with `precision: 'float32'`. dopri8: the same solve with `method: 'dopri8'` (Dormand-Prince 8(7)), to compare with SciPy's DOP853.",
       '',
     );
   }
