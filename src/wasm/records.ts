@@ -49,7 +49,10 @@ export function allocProblem(
 
 /** The widest d_k of any head: what the attention scratch is sized for. */
 export function widestHead(problem: FlatProblem): number {
-  return Math.max(...problem.layers.flatMap((l) => l.heads.map((h) => h.dk)));
+  // Plain loops: this runs on every call, and the spread of a flatMap allocated on each (small calls felt it).
+  let widest = 0;
+  for (const layer of problem.layers) for (const head of layer.heads) widest = Math.max(widest, head.dk);
+  return widest;
 }
 
 /** Writes one layer's problem record and weights (0 pointers stand for identities). */
