@@ -73,15 +73,17 @@ export function tiedSmallPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, 
  * call site (pairRows), so the coordinate loops unroll and vanish.
  */
 // @ts-ignore: decorator
-@inline function pairRow(i: i32, n: i32, D: i32, DK: i32, halfBeta: f64, stride: usize, z: usize, l: usize): void {
+@inline function pairRow(
+  i: i32, n: i32, D: i32, DK: i32, halfBeta: f64, stride: usize, z: usize, l: usize, kp: usize, vp: usize, wp: usize,
+): void {
   const io = <usize>i << 3;
-  const wi = load<f64>(tokenWeightsPtr + io);
-  const y0 = load<f64>(keysPtr + io);
-  const y1 = DK > 1 ? load<f64>(keysPtr + stride + io) : 0.0;
-  const y2 = DK > 2 ? load<f64>(keysPtr + 2 * stride + io) : 0.0;
-  const u0 = load<f64>(valuesPtr + io);
-  const u1 = D > 1 ? load<f64>(valuesPtr + stride + io) : 0.0;
-  const u2 = D > 2 ? load<f64>(valuesPtr + 2 * stride + io) : 0.0;
+  const wi = load<f64>(wp + io);
+  const y0 = load<f64>(kp + io);
+  const y1 = DK > 1 ? load<f64>(kp + stride + io) : 0.0;
+  const y2 = DK > 2 ? load<f64>(kp + 2 * stride + io) : 0.0;
+  const u0 = load<f64>(vp + io);
+  const u1 = D > 1 ? load<f64>(vp + stride + io) : 0.0;
+  const u2 = D > 2 ? load<f64>(vp + 2 * stride + io) : 0.0;
   // The pair (i, i): e_ii = 1.
   let li = wi, z0 = u0, z1 = u1, z2 = u2;
   let j = i + 1;
@@ -93,27 +95,27 @@ export function tiedSmallPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, 
     let lAcc = f64x2.splat(0), a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0);
     for (; j + 2 <= n; j += 2) {
       const o = <usize>j << 3;
-      const t0 = f64x2.sub(v128.load(keysPtr + o), y0v);
+      const t0 = f64x2.sub(v128.load(kp + o), y0v);
       let sq = f64x2.mul(t0, t0);
       if (DK > 1) {
-        const t1 = f64x2.sub(v128.load(keysPtr + stride + o), y1v);
+        const t1 = f64x2.sub(v128.load(kp + stride + o), y1v);
         sq = madd(t1, t1, sq);
       }
       if (DK > 2) {
-        const t2 = f64x2.sub(v128.load(keysPtr + 2 * stride + o), y2v);
+        const t2 = f64x2.sub(v128.load(kp + 2 * stride + o), y2v);
         sq = madd(t2, t2, sq);
       }
       const e = expVectorNoNaN(f64x2.mul(sq, nhb));
-      lAcc = madd(e, v128.load(tokenWeightsPtr + o), lAcc);
+      lAcc = madd(e, v128.load(wp + o), lAcc);
       v128.store(l + o, madd(e, wiv, v128.load(l + o)));
-      a0 = madd(e, v128.load(valuesPtr + o), a0);
+      a0 = madd(e, v128.load(vp + o), a0);
       v128.store(z + o, madd(e, u0v, v128.load(z + o)));
       if (D > 1) {
-        a1 = madd(e, v128.load(valuesPtr + stride + o), a1);
+        a1 = madd(e, v128.load(vp + stride + o), a1);
         v128.store(z + stride + o, madd(e, u1v, v128.load(z + stride + o)));
       }
       if (D > 2) {
-        a2 = madd(e, v128.load(valuesPtr + 2 * stride + o), a2);
+        a2 = madd(e, v128.load(vp + 2 * stride + o), a2);
         v128.store(z + 2 * stride + o, madd(e, u2v, v128.load(z + 2 * stride + o)));
       }
     }
@@ -125,27 +127,27 @@ export function tiedSmallPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, 
   // Scalar tail (every pair in the scalar build).
   for (; j < n; j++) {
     const o = <usize>j << 3;
-    const t0 = load<f64>(keysPtr + o) - y0;
+    const t0 = load<f64>(kp + o) - y0;
     let sq = t0 * t0;
     if (DK > 1) {
-      const t1 = load<f64>(keysPtr + stride + o) - y1;
+      const t1 = load<f64>(kp + stride + o) - y1;
       sq += t1 * t1;
     }
     if (DK > 2) {
-      const t2 = load<f64>(keysPtr + 2 * stride + o) - y2;
+      const t2 = load<f64>(kp + 2 * stride + o) - y2;
       sq += t2 * t2;
     }
     const e = expScalar(sq * -halfBeta);
-    li += e * load<f64>(tokenWeightsPtr + o);
+    li += e * load<f64>(wp + o);
     store<f64>(l + o, load<f64>(l + o) + e * wi);
-    z0 += e * load<f64>(valuesPtr + o);
+    z0 += e * load<f64>(vp + o);
     store<f64>(z + o, load<f64>(z + o) + e * u0);
     if (D > 1) {
-      z1 += e * load<f64>(valuesPtr + stride + o);
+      z1 += e * load<f64>(vp + stride + o);
       store<f64>(z + stride + o, load<f64>(z + stride + o) + e * u1);
     }
     if (D > 2) {
-      z2 += e * load<f64>(valuesPtr + 2 * stride + o);
+      z2 += e * load<f64>(vp + 2 * stride + o);
       store<f64>(z + 2 * stride + o, load<f64>(z + 2 * stride + o) + e * u2);
     }
   }
@@ -158,17 +160,19 @@ export function tiedSmallPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, 
 /** pairRow for rows [i0, i1), with D and DK as constants (one specialised loop per pair of widths). */
 function pairRows(i0: i32, i1: i32, n: i32, d: i32, dk: i32, halfBeta: f64, stride: usize, z: usize, l: usize): void {
   const widths = d * 4 + dk; // d, dk in 1..3
+  // The scratch pointers as locals: module globals are reloaded at every use inside the loops.
+  const kp = keysPtr, vp = valuesPtr, wp = tokenWeightsPtr;
   for (let i = i0; i < i1; i++) {
     switch (widths) {
-      case 5: pairRow(i, n, 1, 1, halfBeta, stride, z, l); break;
-      case 6: pairRow(i, n, 1, 2, halfBeta, stride, z, l); break;
-      case 7: pairRow(i, n, 1, 3, halfBeta, stride, z, l); break;
-      case 9: pairRow(i, n, 2, 1, halfBeta, stride, z, l); break;
-      case 10: pairRow(i, n, 2, 2, halfBeta, stride, z, l); break;
-      case 11: pairRow(i, n, 2, 3, halfBeta, stride, z, l); break;
-      case 13: pairRow(i, n, 3, 1, halfBeta, stride, z, l); break;
-      case 14: pairRow(i, n, 3, 2, halfBeta, stride, z, l); break;
-      default: pairRow(i, n, 3, 3, halfBeta, stride, z, l); break;
+      case 5: pairRow(i, n, 1, 1, halfBeta, stride, z, l, kp, vp, wp); break;
+      case 6: pairRow(i, n, 1, 2, halfBeta, stride, z, l, kp, vp, wp); break;
+      case 7: pairRow(i, n, 1, 3, halfBeta, stride, z, l, kp, vp, wp); break;
+      case 9: pairRow(i, n, 2, 1, halfBeta, stride, z, l, kp, vp, wp); break;
+      case 10: pairRow(i, n, 2, 2, halfBeta, stride, z, l, kp, vp, wp); break;
+      case 11: pairRow(i, n, 2, 3, halfBeta, stride, z, l, kp, vp, wp); break;
+      case 13: pairRow(i, n, 3, 1, halfBeta, stride, z, l, kp, vp, wp); break;
+      case 14: pairRow(i, n, 3, 2, halfBeta, stride, z, l, kp, vp, wp); break;
+      default: pairRow(i, n, 3, 3, halfBeta, stride, z, l, kp, vp, wp); break;
     }
   }
 }
