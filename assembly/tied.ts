@@ -15,7 +15,9 @@
 //
 // Range: l_i >= e_ii w_i = w_i >= exp(-(G - min g)). tiedPrepare refuses
 // (returns false, and the caller runs the row-max kernel of attention.ts)
-// when G - min g > TIED_RANGE or some g is not finite: with the range at most
+// when G - min g > TIED_RANGE, G > TIED_MAX_HALF_NORM (1e300: below it no
+// score or difference of half norms overflows, so the exponentials never see
+// NaN and may skip that check) or some g is not finite: with the range at most
 // 300, l_i >= 5e-131 and every term that matters to 1e-16 of it stays far
 // from the subnormals. Rounding: e_ij's argument carries an absolute error of
 // a few ulp of |s_ij| + g_i + g_j, as exp(s_ij - m_i) does in the row-max
@@ -44,8 +46,8 @@ import { packKeys, scoreBlock } from './scores';
 import { tiedPrepareF32, tiedPartF32 } from './f32/tied';
 import { tiedSmallWidths, tiedSmallPrepare, tiedSmallPart, tiedSmallRows } from './tied-small';
 import {
-  KEY_PANEL, ROW_BLOCK, TIED_TILE, TIED_RANGE, TIED_MAX_HALF_NORM, paddedKeys, tiedParts, tiedWidth, tiedWidthF32, tiedFits, tiedTiles, tiedPartOf,
-  tiedPartSumsBytes, tiedPartNormalizersBytes, layoutTiedScratch,
+  KEY_PANEL, ROW_BLOCK, TIED_TILE, TIED_RANGE, TIED_MAX_HALF_NORM, paddedKeys, tiedParts, tiedWidth, tiedWidthF32,
+  tiedFits, tiedTiles, tiedPartOf, tiedPartSumsBytes, tiedPartNormalizersBytes, layoutTiedScratch,
   keysPtr, valuesPtr, queriesPtr, scoresPtr, transposedScoresPtr, workPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr,
 } from './scratch';
 
