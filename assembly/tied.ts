@@ -200,49 +200,71 @@ function transposeRows(e: usize, et: usize, g: i32, len: i32): void {
 }
 
 /**
- * Row r of a tile (token i) against keys [j0, j0 + len): s <- e_ij =
- * exp(s - g_i - g_j) in place; adds sum_j e_ij w_j to l_i and, when `both`
- * (an off-diagonal tile), e_ij w_i to l_j.
+ * Rows r and r + 1 of a tile (tokens i and i + 1) against keys [j0, j0 + len):
+ * s <- e = exp(s - g_i - g_j) in place; adds sum_j e_ij w_j to l_i (and to
+ * l_(i+1)) and, when `both` (an off-diagonal tile), e_ij w_i then
+ * e_(i+1)j w_(i+1) to l_j: the order of one row at a time, so the same bits,
+ * with the j side (g_j, w_j, l_j) loaded once for both rows and their
+ * exponentials overlapping.
  */
 function tileRowWeights(s: usize, i: i32, j0: i32, len: i32, both: bool): void {
-  const gi = load<f64>(halfNormsPtr + (<usize>i << 3));
-  const wi = load<f64>(tokenWeightsPtr + (<usize>i << 3));
+  const sb = s + TILE_STRIDE;
+  const ga = load<f64>(halfNormsPtr + (<usize>i << 3)), gb = load<f64>(halfNormsPtr + (<usize>(i + 1) << 3));
+  const wa = load<f64>(tokenWeightsPtr + (<usize>i << 3)), wb = load<f64>(tokenWeightsPtr + (<usize>(i + 1) << 3));
   const gp = halfNormsPtr + (<usize>j0 << 3);
   const wp = tokenWeightsPtr + (<usize>j0 << 3);
   const lp = partNormalizers + (<usize>j0 << 3);
-  let row: f64 = 0;
+  let rowA: f64 = 0, rowB: f64 = 0;
   let j = 0;
   if (ASC_FEATURE_SIMD) {
-    const giv = f64x2.splat(gi), wiv = f64x2.splat(wi);
-    let acc = f64x2.splat(0);
+    const gav = f64x2.splat(ga), gbv = f64x2.splat(gb), wav = f64x2.splat(wa), wbv = f64x2.splat(wb);
+    let accA = f64x2.splat(0), accB = f64x2.splat(0);
     // Two copies of the loop, so that the off-diagonal test is not in it.
     if (both) {
       for (; j + 2 <= len; j += 2) {
         const o = <usize>j << 3;
-        const e = expVectorNoNaN(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
-        v128.store(s + o, e);
-        acc = madd(e, v128.load(wp + o), acc);
-        v128.store(lp + o, madd(e, wiv, v128.load(lp + o)));
+        const g = v128.load(gp + o), w = v128.load(wp + o);
+        const ea = expVectorNoNaN(f64x2.sub(f64x2.sub(v128.load(s + o), gav), g));
+        const eb = expVectorNoNaN(f64x2.sub(f64x2.sub(v128.load(sb + o), gbv), g));
+        v128.store(s + o, ea);
+        v128.store(sb + o, eb);
+        accA = madd(ea, w, accA);
+        accB = madd(eb, w, accB);
+        v128.store(lp + o, madd(eb, wbv, madd(ea, wav, v128.load(lp + o))));
       }
     } else {
       for (; j + 2 <= len; j += 2) {
         const o = <usize>j << 3;
-        const e = expVectorNoNaN(f64x2.sub(f64x2.sub(v128.load(s + o), giv), v128.load(gp + o)));
-        v128.store(s + o, e);
-        acc = madd(e, v128.load(wp + o), acc);
+        const g = v128.load(gp + o), w = v128.load(wp + o);
+        const ea = expVectorNoNaN(f64x2.sub(f64x2.sub(v128.load(s + o), gav), g));
+        const eb = expVectorNoNaN(f64x2.sub(f64x2.sub(v128.load(sb + o), gbv), g));
+        v128.store(s + o, ea);
+        v128.store(sb + o, eb);
+        accA = madd(ea, w, accA);
+        accB = madd(eb, w, accB);
       }
     }
-    row = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    rowA = f64x2.extract_lane(accA, 0) + f64x2.extract_lane(accA, 1);
+    rowB = f64x2.extract_lane(accB, 0) + f64x2.extract_lane(accB, 1);
   }
-  for (; j < len; j++) {
-    const o = <usize>j << 3;
-    const e = expScalar(load<f64>(s + o) - gi - load<f64>(gp + o));
+  // Scalar rest (all of it in the scalar build): row r's terms, then row r + 1's.
+  for (let k = j; k < len; k++) {
+    const o = <usize>k << 3;
+    const e = expScalar(load<f64>(s + o) - ga - load<f64>(gp + o));
     store<f64>(s + o, e);
-    row += e * load<f64>(wp + o);
-    if (both) store<f64>(lp + o, load<f64>(lp + o) + e * wi);
+    rowA += e * load<f64>(wp + o);
+    if (both) store<f64>(lp + o, load<f64>(lp + o) + e * wa);
   }
-  const li = partNormalizers + (<usize>i << 3);
-  store<f64>(li, load<f64>(li) + row);
+  for (let k = j; k < len; k++) {
+    const o = <usize>k << 3;
+    const e = expScalar(load<f64>(sb + o) - gb - load<f64>(gp + o));
+    store<f64>(sb + o, e);
+    rowB += e * load<f64>(wp + o);
+    if (both) store<f64>(lp + o, load<f64>(lp + o) + e * wb);
+  }
+  const la = partNormalizers + (<usize>i << 3);
+  store<f64>(la, load<f64>(la) + rowA);
+  store<f64>(la + 8, load<f64>(la + 8) + rowB);
 }
 
 /** The pairs of tile row a: tiles (a, b) for b >= a, into the current part's z and l. */
@@ -271,7 +293,7 @@ function tiedTileRow(n: i32, d: i32, dk: i32, beta: f64, a: i32): void {
     for (let g = 0; g < rows; g += ROW_BLOCK) {
       const s = scoresPtr + <usize>g * TILE_STRIDE;
       scoreBlock(queriesPtr + <usize>g * qBytes, dk, j0 / KEY_PANEL, (j0 + len) / KEY_PANEL, s, TILE_STRIDE);
-      for (let r = 0; r < ROW_BLOCK; r++) tileRowWeights(s + <usize>r * TILE_STRIDE, i0 + g + r, j0, len, both);
+      for (let r = 0; r < ROW_BLOCK; r += 2) tileRowWeights(s + <usize>r * TILE_STRIDE, i0 + g + r, j0, len, both);
       accumulateBlock(s, TILE_STRIDE, 8, j0, len, npad, width, partSums + <usize>(i0 + g) * zRow);
       if (both) transposeRows(s, transposedScoresPtr, g, len);
     }
