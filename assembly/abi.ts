@@ -31,7 +31,8 @@ export const METHOD_ADAPTIVE: i32 = 1; // 1: error-controlled steps
 export const METHOD_ERROR_ORDER: i32 = 2; // order q of the embedded estimate
 export const METHOD_FSAL: i32 = 3; // 1: last stage is f(y_new)
 export const METHOD_DENSE_DEGREE: i32 = 4; // degree of the dense-output polynomials, 0: none
-export const METHOD_TABLE: i32 = 8; // A (s*s), b (s), c (s), e (s), dense (s*degree)
+export const METHOD_ERROR_KIND: i32 = 5; // 0: RMS of h sum e_i k_i; 1: DOP853's estimate from e (e5) and e3
+export const METHOD_TABLE: i32 = 8; // A (s*s), b (s), c (s), e (s), dense (s*degree), e3 (s)
 
 // Control record: one solve segment, inputs then outputs.
 export const CONTROL_T0: i32 = 0;

@@ -10,7 +10,7 @@
 
 import {
   PROBLEM_N, PROBLEM_D, PROBLEM_GEOMETRY, GEOMETRY_SPHERE,
-  METHOD_STAGES, METHOD_ADAPTIVE, METHOD_ERROR_ORDER, METHOD_FSAL, METHOD_DENSE_DEGREE, METHOD_TABLE,
+  METHOD_STAGES, METHOD_ADAPTIVE, METHOD_ERROR_ORDER, METHOD_FSAL, METHOD_DENSE_DEGREE, METHOD_TABLE, METHOD_ERROR_KIND,
   CONTROL_T0, CONTROL_T1, CONTROL_DT, CONTROL_RTOL, CONTROL_ATOL, CONTROL_MAX_STEPS, CONTROL_N_SAVE,
   CONTROL_SAVE_TIMES, CONTROL_SAVE_OUT, CONTROL_STATE, CONTROL_WORK, CONTROL_FACOLD, CONTROL_STATUS,
   CONTROL_T_REACHED, CONTROL_DT_NEXT, CONTROL_STEPS, CONTROL_REJECTED, CONTROL_RHS_EVALS, CONTROL_N_SAVED,
@@ -60,18 +60,36 @@ function combineStages(
  */
 function errorNorm(
   y: usize, yNew: usize, h: f64, e: usize, s: i32, work: usize, bytes: usize, m: i32, rtol: f64, atol: f64,
+  kind: i32, e3: usize,
 ): f64 {
   let sum: f64 = 0;
+  let sum3: f64 = 0;
   for (let l = 0; l < m; l++) {
     const o = <usize>l << 3;
-    let est: f64 = 0;
+    let est: f64 = 0, est3: f64 = 0;
     for (let i = 0; i < s; i++) {
       const ei = load<f64>(e + (<usize>i << 3));
       if (ei != 0) est += ei * load<f64>(work + <usize>i * bytes + o);
+      if (kind == 1) {
+        const e3i = load<f64>(e3 + (<usize>i << 3));
+        if (e3i != 0) est3 += e3i * load<f64>(work + <usize>i * bytes + o);
+      }
     }
     const sc = atol + rtol * Math.max(Math.abs(load<f64>(y + o)), Math.abs(load<f64>(yNew + o)));
-    const r = (h * est) / sc;
-    sum += r * r;
+    if (kind == 1) {
+      const r5 = est / sc, r3 = est3 / sc;
+      sum += r5 * r5;
+      sum3 += r3 * r3;
+    } else {
+      const r = (h * est) / sc;
+      sum += r * r;
+    }
+  }
+  if (kind == 1) {
+    // Hairer's dop853.f: err = |h| E5^2 / sqrt(m (E5^2 + 0.01 E3^2)) (tableau.ts, dop853Error).
+    let deno = sum + 0.01 * sum3;
+    if (!(deno > 0)) deno = 1.0;
+    return (Math.abs(h) * sum) / Math.sqrt(<f64>m * deno);
   }
   return Math.sqrt(sum / <f64>m);
 }
@@ -154,6 +172,8 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const tableB = tableA + (<usize>(s * s) << 3);
   const tableE = tableB + (<usize>(2 * s) << 3); // b, then c (unused here: autonomous field), then e
   const tableDense = tableE + (<usize>s << 3);
+  const errorKind = <i32>slot(method, METHOD_ERROR_KIND);
+  const tableE3 = tableDense + (<usize>(s * degree) << 3);
 
   const t0 = slot(control, CONTROL_T0);
   const tEnd = slot(control, CONTROL_T1);
@@ -228,7 +248,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
 
     let hNew = h;
     if (adaptive) {
-      let err = errorNorm(y, yNew, hStep, tableE, s, work, bytes, m, rtol, atol);
+      let err = errorNorm(y, yNew, hStep, tableE, s, work, bytes, m, rtol, atol, errorKind, tableE3);
       const finiteStep = isFinite(err) && allFinite(yNew, m);
       if (!finiteStep) err = Infinity;
       const fac11 = Math.pow(err, expo);

@@ -213,17 +213,17 @@ export function solvePart(ctx, rhsResults) {
     if (engines.relaxedThreads) runs.push(['relaxedThreads', () => engines.relaxedThreads.solve(options)]);
     if (engines.relaxed) runs.push(['relaxed', () => engines.relaxed.solve(options)]);
     runs.push(['f32', () => engines.simd.solve({ ...options, precision: 'float32' })]);
-    // Dormand-Prince 8(7) at the same tolerances: the counterpart of SciPy's DOP853 (both 8th order).
-    runs.push(['dopri8', () => engines.simd.solve({ ...options, method: 'dopri8' })]);
+    // Hairer's DOP853 at the same tolerances: SciPy's DOP853 is the same method.
+    runs.push(['dop853', () => engines.simd.solve({ ...options, method: 'dop853' })]);
     if (engines.relaxedThreads) {
-      runs.push(['relaxedThreadsDopri8', () => engines.relaxedThreads.solve({ ...options, method: 'dopri8' })]);
+      runs.push(['relaxedThreadsDop853', () => engines.relaxedThreads.solve({ ...options, method: 'dop853' })]);
     }
     runs.push(['scalar', () => engines.scalar.solve(options)], ['js', () => engines.js.solve(options)]);
     const backends = {};
     const finals = {};
     let evaluations = null;
     for (const [name, fn] of runs) {
-      const rhsKey = name === 'dopri8' ? 'simd' : name === 'relaxedThreadsDopri8' ? 'relaxedThreads' : name;
+      const rhsKey = name === 'dop853' ? 'simd' : name === 'relaxedThreadsDop853' ? 'relaxedThreads' : name;
       const rhsMs = rhsResults?.find((r) => r.n === n && r.d === d)?.backends[rhsKey]?.medianMs;
       const estimate = evaluations !== null && rhsMs ? rhsMs * evaluations : null;
       if (evaluations !== null && (estimate === null || estimate > settings.solveSkipMs)) {
@@ -263,8 +263,8 @@ export function solvePart(ctx, rhsResults) {
       ratios: {
         'simd/RK45': ratio(b.simd, b.scipyRK45),
         'simd/DOP853': ratio(b.simd, b.scipyDOP853),
-        'dopri8/DOP853': ratio(b.dopri8, b.scipyDOP853),
-        'relaxedThreadsDopri8/DOP853': ratio(b.relaxedThreadsDopri8, b.scipyDOP853),
+        'dop853/DOP853': ratio(b.dop853, b.scipyDOP853),
+        'relaxedThreadsDop853/DOP853': ratio(b.relaxedThreadsDop853, b.scipyDOP853),
         'threads/RK45': ratio(b.threads, b.scipyRK45),
         'relaxedThreads/RK45': ratio(b.relaxedThreads, b.scipyRK45),
         'threads/simd': ratio(b.threads, b.simd),

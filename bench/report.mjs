@@ -93,8 +93,8 @@ export const SOLVE_COLUMNS = [
   ['f32', 'f32*'],
   ['threads', 'threads'],
   ['relaxedThreads', 'relaxed threads'],
-  ['dopri8', 'dopri8'],
-  ['relaxedThreadsDopri8', 'dopri8 relaxed threads'],
+  ['dop853', 'dop853'],
+  ['relaxedThreadsDop853', 'dop853 relaxed threads'],
   ['scipyRK45', 'SciPy RK45'],
   ['scipyDOP853', 'SciPy DOP853'],
 ];
@@ -111,10 +111,10 @@ export function solveTable(results) {
     'relaxed/RK45',
     'threads/RK45',
     'relaxedThreads/RK45',
-    'dopri8 evals',
-    'DOP853 evals',
-    'dopri8/DOP853',
-    'dopri8 relaxedThreads/DOP853',
+    'dop853 evals',
+    'SciPy DOP853 evals',
+    'dop853/DOP853',
+    'dop853 relaxedThreads/DOP853',
   ];
   const rows = results.map((r) => [
     sizeLabel(r.n, r.d),
@@ -127,10 +127,10 @@ export function solveTable(results) {
     fmtRatio(r.ratios['relaxed/RK45']),
     fmtRatio(r.ratios['threads/RK45']),
     fmtRatio(r.ratios['relaxedThreads/RK45']),
-    r.backends.dopri8?.stats?.rhsEvaluations ?? '-',
+    r.backends.dop853?.stats?.rhsEvaluations ?? '-',
     r.backends.scipyDOP853?.nfev ?? '-',
-    fmtRatio(r.ratios['dopri8/DOP853']),
-    fmtRatio(r.ratios['relaxedThreadsDopri8/DOP853']),
+    fmtRatio(r.ratios['dop853/DOP853']),
+    fmtRatio(r.ratios['relaxedThreadsDop853/DOP853']),
   ]);
   return { headers, rows };
 }

@@ -194,7 +194,7 @@ function summaryMarkdown(report) {
     lines.push(`### Dormand-Prince solve to t1 = ${T1} (rtol 1e-8, atol 1e-10), ms per solve (median)`, '');
     lines.push(R.markdownTable(...Object.values(R.solveTable(report.solve))), '');
     lines.push(
-      "steps and RHS evals are from the simd solve; SciPy solve_ivp gets the same tokens and tolerances. *f32: the same solve with `precision: 'float32'`. dopri8: the same solve with `method: 'dopri8'` (Dormand-Prince 8(7)), to compare with SciPy's DOP853.",
+      "steps and RHS evals are from the simd solve; SciPy solve_ivp gets the same tokens and tolerances. *f32: the same solve with `precision: 'float32'`. dop853: the same solve with `method: 'dop853'` (Hairer's DOP853, the method of SciPy's DOP853).",
       '',
     );
   }

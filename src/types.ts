@@ -17,10 +17,12 @@ export type Geometry = 'euclidean' | 'sphere';
 
 /**
  * Integration methods: adaptive Dormand-Prince 5(4) (dense output of order 4) or 8(7) (Prince & Dormand's
- * RK8(7)13M: 13 stages a step, far fewer steps at tight tolerances; no dense output, so save points end
- * steps and events are located on a cubic Hermite interpolant), or fixed-step RK4, Heun, explicit Euler.
+ * RK8(7)13M: 13 stages a step, far fewer steps at tight tolerances) or 8(5,3) (Hairer's DOP853, SciPy's
+ * 'DOP853': 12 stages a step and a less pessimistic error estimate); the 8th-order methods have no dense
+ * output, so save points end steps and events are located on a cubic Hermite interpolant; or fixed-step
+ * RK4, Heun, explicit Euler.
  */
-export type MethodName = 'dopri5' | 'dopri8' | 'rk4' | 'heun' | 'euler';
+export type MethodName = 'dopri5' | 'dopri8' | 'dop853' | 'rk4' | 'heun' | 'euler';
 
 /**
  * Why a solve ended.
@@ -199,11 +201,11 @@ export interface SolveOptions extends AttentionOptions {
   readonly saveAt?: readonly number[];
   /** Default 'dopri5'. */
   readonly method?: MethodName;
-  /** Fixed step for rk4, heun, euler (required there); first trial step for dopri5, dopri8 (default: chosen by HNW II.4). */
+  /** Fixed step for rk4, heun, euler (required there); first trial step for dopri5, dopri8, dop853 (default: chosen by HNW II.4). */
   readonly dt?: number;
-  /** Relative tolerance for dopri5, dopri8; default 1e-8. */
+  /** Relative tolerance for the adaptive methods; default 1e-8. */
   readonly rtol?: number;
-  /** Absolute tolerance for dopri5, dopri8; default 1e-10. */
+  /** Absolute tolerance for the adaptive methods; default 1e-10. */
   readonly atol?: number;
   /** Attempted steps (accepted + rejected) allowed over the whole solve; default 100000. */
   readonly maxSteps?: number;

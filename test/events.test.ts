@@ -53,18 +53,20 @@ describe.each(BACKEND_NAMES)('events on %s', (backend) => {
     }
   });
 
-  it('locates it with dopri8 on the cubic Hermite interpolant of its long steps: to 2e-5 at rtol 1e-10', async () => {
-    // No dense output: the interpolant's O(h^4) error, not the solve's, sets the accuracy (README, Events).
-    const engine = await engineFor(backend);
-    const exact = timeToReach(A, C);
-    const sol = engine.solve(
-      pairOptions([{ kind: 'corridor', level: C, tokens: [1], terminal: true }], { method: 'dopri8', rtol: 1e-10, atol: 1e-10 }),
-    );
-    expect(sol.status).toBe('event');
-    expect(sol.events).toHaveLength(1);
-    expect(Math.abs(sol.events[0].t - exact)).toBeLessThan(2e-5);
-    expect(Math.abs(sol.events[0].t - exact)).toBeGreaterThan(0);
-  });
+  it.each(['dopri8', 'dop853'] as const)(
+    'locates it with %s on the cubic Hermite interpolant of its long steps: to 2e-5 at rtol 1e-10',
+    async (method) => {
+      // No dense output: the interpolant's O(h^4) error, not the solve's, sets the accuracy (README, Events).
+      const engine = await engineFor(backend);
+      const exact = timeToReach(A, C);
+      const events: EventSpec[] = [{ kind: 'corridor', level: C, tokens: [1], terminal: true }];
+      const sol = engine.solve(pairOptions(events, { method, rtol: 1e-10, atol: 1e-10 }));
+      expect(sol.status).toBe('event');
+      expect(sol.events).toHaveLength(1);
+      expect(Math.abs(sol.events[0].t - exact)).toBeLessThan(2e-5);
+      expect(Math.abs(sol.events[0].t - exact)).toBeGreaterThan(0);
+    },
+  );
 
   it('keeps integrating past a non-terminal event, and honours the direction', async () => {
     const engine = await engineFor(backend);

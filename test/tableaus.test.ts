@@ -58,15 +58,28 @@ describe.each(methods)('$name tableau', (t) => {
   it('satisfies the quadrature conditions sum_i b_i c_i^(k-1) = 1/k for k <= order, and bHat for k <= errorOrder', () => {
     const moment = (w: readonly Rational[], k: number): Rational => sum(w.map((wi, i) => mul(wi, power(t.c[i], k - 1))));
     for (let k = 1; k <= t.order; k++) expect(holds(moment(t.b, k), frac(1, k)), `b, k = ${k}`).toBe(true);
-    const bHat = t.bHat;
-    if (!bHat || t.errorOrder === undefined) return;
-    for (let k = 1; k <= t.errorOrder; k++) expect(holds(moment(bHat, k), frac(1, k)), `bHat, k = ${k}`).toBe(true);
-    // The embedded weights are of lower order: the next condition fails (by far more than rounding).
-    const next = t.errorOrder + 1;
-    expect(distance(moment(bHat, next), frac(1, next))).toBeGreaterThan(1e-6);
+    // Embedded weights of a lower order q hold to k = q and fail at q + 1 (by far more than rounding).
+    const embedded: [readonly Rational[], number][] = [];
+    if (t.bHat && t.errorOrder !== undefined) embedded.push([t.bHat, t.errorOrder]);
+    const pair = t.dop853Error;
+    if (pair) {
+      // DOP853: b - e5 is of order 5 and b - e3 of order 3 (HNW I, II.10).
+      embedded.push([t.b.map((bi, i) => sub(bi, pair.e5[i] ?? ZERO)), 5], [t.b.map((bi, i) => sub(bi, pair.e3[i] ?? ZERO)), 3]);
+    }
+    for (const [weights, q] of embedded) {
+      for (let k = 1; k <= q; k++) expect(holds(moment(weights, k), frac(1, k)), `order ${q} weights, k = ${k}`).toBe(true);
+      expect(distance(moment(weights, q + 1), frac(1, q + 1))).toBeGreaterThan(1e-6);
+    }
   });
 
   it('has error weights b - bHat summing to 0 (adaptive methods)', () => {
+    const pair = t.dop853Error;
+    if (pair) {
+      expect(holds(sum(pair.e5), ZERO)).toBe(true);
+      expect(holds(sum(pair.e3), ZERO)).toBe(true);
+      expect(numericTableau(t).errorKind).toBe(1);
+      return;
+    }
     if (!t.bHat) {
       expect(numericTableau(t).adaptive).toBe(false);
       return;

@@ -66,11 +66,11 @@ export const RUN_CONFIG_SCHEMA = {
     t1: { type: 'number', exclusiveMinimum: 0, description: 'end time' },
     saveAt: { type: 'array', items: number, description: 'save times in [0, t1]; default: `saves` evenly spaced times' },
     saves: { type: 'integer', minimum: 2, description: 'number of evenly spaced save times, 0 and t1 included (default 201)' },
-    method: { type: 'string', enum: ['dopri5', 'dopri8', 'rk4', 'heun', 'euler'] },
+    method: { type: 'string', enum: ['dopri5', 'dopri8', 'dop853', 'rk4', 'heun', 'euler'] },
     dt: {
       type: 'number',
       exclusiveMinimum: 0,
-      description: 'fixed step (rk4, heun, euler) or first trial step (dopri5, dopri8)',
+      description: 'fixed step (rk4, heun, euler) or first trial step (dopri5, dopri8, dop853)',
     },
     rtol: { type: 'number', exclusiveMinimum: 0 },
     atol: { type: 'number', exclusiveMinimum: 0 },
@@ -117,7 +117,7 @@ export interface RunConfig {
   t1?: number;
   saveAt?: number[];
   saves?: number;
-  method?: 'dopri5' | 'dopri8' | 'rk4' | 'heun' | 'euler';
+  method?: 'dopri5' | 'dopri8' | 'dop853' | 'rk4' | 'heun' | 'euler';
   dt?: number;
   rtol?: number;
   atol?: number;

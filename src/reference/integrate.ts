@@ -136,7 +136,7 @@ class ReferenceIntegration implements Integration {
     const { n, d, geometry } = this.problem;
     const sphere = geometry === 'sphere';
     const f = (x: Float64Array) => referenceField(x, this.problem, layerIndex);
-    const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder } = this.method;
+    const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder, errorKind, e3 } = this.method;
     const expo = 1 / (errorOrder + 1) - 0.75 * PI_BETA;
     const saves: Float64Array[] = [];
     const located: LocatedEvent[] = [];
@@ -200,13 +200,29 @@ class ReferenceIntegration implements Integration {
       let hNew = h;
       if (adaptive) {
         let sum = 0;
+        let sum3 = 0;
         for (let l = 0; l < y.length; l++) {
           let est = 0;
-          for (let i = 0; i < s; i++) if (e[i] !== 0) est += e[i] * k[i][l];
-          const r = (hStep * est) / (c.atol + c.rtol * Math.max(Math.abs(y[l]), Math.abs(yNew[l])));
-          sum += r * r;
+          let est3 = 0;
+          for (let i = 0; i < s; i++) {
+            if (e[i] !== 0) est += e[i] * k[i][l];
+            if (errorKind === 1 && e3[i] !== 0) est3 += e3[i] * k[i][l];
+          }
+          const sc = c.atol + c.rtol * Math.max(Math.abs(y[l]), Math.abs(yNew[l]));
+          if (errorKind === 1) {
+            const r5 = est / sc;
+            const r3 = est3 / sc;
+            sum += r5 * r5;
+            sum3 += r3 * r3;
+          } else {
+            const r = (hStep * est) / sc;
+            sum += r * r;
+          }
         }
-        let err = Math.sqrt(sum / y.length);
+        // errorKind 1: Hairer's DOP853 estimate, |h| E5^2 / sqrt(m (E5^2 + 0.01 E3^2)) (solvers/tableau.ts).
+        const deno = sum + 0.01 * sum3;
+        let err =
+          errorKind === 1 ? (Math.abs(hStep) * sum) / Math.sqrt(y.length * (deno > 0 ? deno : 1)) : Math.sqrt(sum / y.length);
         const finiteStep = Number.isFinite(err) && allFinite(yNew);
         if (!finiteStep) err = Number.POSITIVE_INFINITY;
         const fac11 = err ** expo;

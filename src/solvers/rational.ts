@@ -28,6 +28,19 @@ export function frac(num: number | bigint, den: number | bigint = 1): Rational {
   return { num: n / g, den: d / g };
 }
 
+/**
+ * The exact value of a decimal literal such as '-0.526001519587677318785587544488e-01' (the form in which
+ * Hairer's codes print their coefficients), as a fraction: no float64 rounding on the way.
+ */
+export function decimal(text: string): Rational {
+  const match = /^([+-]?)(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!match || (match[2] === '' && match[3] === '')) throw new RangeError(`not a decimal number: ${text}`);
+  const [, sign, whole, fraction, exponent] = match;
+  const digits = BigInt(`${whole}${fraction}` || '0') * (sign === '-' ? -1n : 1n);
+  const scale = Number(exponent ?? 0) - fraction.length;
+  return scale >= 0 ? frac(digits * 10n ** BigInt(scale)) : frac(digits, 10n ** BigInt(-scale));
+}
+
 export const ZERO = frac(0);
 export const ONE = frac(1);
 

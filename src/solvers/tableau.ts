@@ -17,6 +17,13 @@ export interface ButcherTableau {
   readonly c: readonly Rational[];
   /** Embedded weights b-hat of order errorOrder, for adaptive methods. */
   readonly bHat?: readonly Rational[];
+  /**
+   * Instead of bHat: Hairer's DOP853 estimate from two error weight vectors, e5 = b - (5th-order weights)
+   * and e3 = b - (3rd-order weights): err = |h| E5^2 / sqrt(m (E5^2 + 0.01 E3^2)) with E5^2, E3^2 the sums
+   * over the m components of (sum_i e_i k_i / sc)^2; it behaves like an estimate of order errorOrder = 7
+   * (Hairer, Norsett, Wanner I, Section II.10; dop853.f).
+   */
+  readonly dop853Error?: { readonly e5: readonly Rational[]; readonly e3: readonly Rational[] };
   readonly errorOrder?: number;
   /**
    * Set when the source gives rational approximations of irrational coefficients: consistency, weight
@@ -44,8 +51,12 @@ export interface NumericTableau {
   readonly a: Float64Array;
   readonly b: Float64Array;
   readonly c: Float64Array;
-  /** Error weights e = b - bHat (zeros for fixed-step methods). */
+  /** Error weights e = b - bHat, or e5 of dop853Error (zeros for fixed-step methods). */
   readonly e: Float64Array;
+  /** 1: the DOP853 estimate from e and e3 (dop853Error); 0: the RMS of h sum_i e_i k_i. */
+  readonly errorKind: number;
+  /** The e3 weights of dop853Error (zeros otherwise). */
+  readonly e3: Float64Array;
   /** s x denseDegree, row-major. */
   readonly dense: Float64Array;
 }
@@ -59,11 +70,16 @@ export function numericTableau(t: ButcherTableau): NumericTableau {
     });
   });
   const e = new Float64Array(s);
+  const e3 = new Float64Array(s);
   const bHat = t.bHat;
   if (bHat) {
     t.b.forEach((bi, i) => {
       e[i] = toNumber(sub(bi, bHat[i]));
     });
+  }
+  if (t.dop853Error) {
+    e.set(t.dop853Error.e5.map(toNumber));
+    e3.set(t.dop853Error.e3.map(toNumber));
   }
   const degree = t.dense ? (t.dense[0]?.length ?? 0) : 0;
   const dense = new Float64Array(s * degree);
@@ -75,7 +91,7 @@ export function numericTableau(t: ButcherTableau): NumericTableau {
   return {
     name: t.name,
     stages: s,
-    adaptive: t.bHat !== undefined,
+    adaptive: t.bHat !== undefined || t.dop853Error !== undefined,
     errorOrder: t.errorOrder ?? 0,
     fsal: t.fsal,
     denseDegree: degree,
@@ -83,6 +99,8 @@ export function numericTableau(t: ButcherTableau): NumericTableau {
     b: Float64Array.from(t.b, toNumber),
     c: Float64Array.from(t.c, toNumber),
     e,
+    errorKind: t.dop853Error ? 1 : 0,
+    e3,
     dense,
   };
 }

@@ -100,10 +100,10 @@ function sameMatrix(a: Float64Array | null, b: Float64Array | null): boolean {
   return true;
 }
 
-/** Slots of a method record: header, then A (s*s), b, c, e (s each), dense (s*degree). */
+/** Slots of a method record: header, then A (s*s), b, c, e (s each), dense (s*degree), e3 (s). */
 export function methodSlots(method: NumericTableau): number {
   const s = method.stages;
-  return ABI.METHOD_TABLE + s * s + 3 * s + s * method.denseDegree;
+  return ABI.METHOD_TABLE + s * s + 4 * s + s * method.denseDegree;
 }
 
 export function writeMethod(arena: Arena, at: number, method: NumericTableau): void {
@@ -113,8 +113,9 @@ export function writeMethod(arena: Arena, at: number, method: NumericTableau): v
   rec[ABI.METHOD_ERROR_ORDER] = method.errorOrder;
   rec[ABI.METHOD_FSAL] = method.fsal ? 1 : 0;
   rec[ABI.METHOD_DENSE_DEGREE] = method.denseDegree;
+  rec[ABI.METHOD_ERROR_KIND] = method.errorKind;
   let o = ABI.METHOD_TABLE;
-  for (const part of [method.a, method.b, method.c, method.e, method.dense]) {
+  for (const part of [method.a, method.b, method.c, method.e, method.dense, method.e3]) {
     rec.set(part, o);
     o += part.length;
   }
