@@ -11,6 +11,7 @@
 import {
   PROBLEM_N, PROBLEM_D, PROBLEM_GEOMETRY, GEOMETRY_SPHERE,
   METHOD_STAGES, METHOD_ADAPTIVE, METHOD_ERROR_ORDER, METHOD_FSAL, METHOD_DENSE_DEGREE, METHOD_TABLE, METHOD_ERROR_KIND,
+  METHOD_PI_BETA,
   CONTROL_T0, CONTROL_T1, CONTROL_DT, CONTROL_RTOL, CONTROL_ATOL, CONTROL_MAX_STEPS, CONTROL_N_SAVE,
   CONTROL_SAVE_TIMES, CONTROL_SAVE_OUT, CONTROL_STATE, CONTROL_WORK, CONTROL_FACOLD, CONTROL_STATUS,
   CONTROL_T_REACHED, CONTROL_DT_NEXT, CONTROL_STEPS, CONTROL_REJECTED, CONTROL_RHS_EVALS, CONTROL_N_SAVED,
@@ -24,11 +25,12 @@ import { fieldRhs } from './parallel'; // the field (softmax or Sinkhorn, split 
 import { normalizeRows } from './geometry';
 import { evaluateEvents, eventFunctionCount, locateEvents, rkInterpolate } from './events';
 
-// PI controller constants of dopri5.f (HNW I, II.4, and Hairer & Wanner II, IV.2).
+// PI controller constants of dopri5.f (HNW I, II.4, and Hairer & Wanner II, IV.2); the weight beta of
+// the previous error (Gustafsson's PI control) is the method's (METHOD_PI_BETA: 0.04 as dopri5.f, 0 for
+// dop853 as dop853.f).
 const SAFETY: f64 = 0.9;
 const FAC_MIN: f64 = 0.2; // the step shrinks at most 5x ...
 const FAC_MAX: f64 = 10.0; // ... and grows at most 10x per step
-const PI_BETA: f64 = 0.04; // weight of the previous error (Gustafsson's PI control)
 /** Steps shorter than this fraction of the time scale are reported as 'dt_min'. */
 const DT_MIN_RELATIVE: f64 = 1e-14;
 /** The smallest step anywhere, so that a solve near t = 0 cannot shrink its step to nothing. */
@@ -190,7 +192,8 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const yNew = ytmp + bytes;
   let facold = slot(control, CONTROL_FACOLD);
   if (!(facold > 0)) facold = 1e-4;
-  const expo = 1.0 / <f64>(errorOrder + 1) - 0.75 * PI_BETA;
+  const piBeta = slot(method, METHOD_PI_BETA);
+  const expo = 1.0 / <f64>(errorOrder + 1) - 0.75 * piBeta;
 
   const eventWork = pointerSlot(control, CONTROL_EVENT_WORK);
   const eventGroups = pointerSlot(control, CONTROL_EVENT_GROUPS);
@@ -262,7 +265,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
         }
         continue;
       }
-      const fac = Math.max(1 / FAC_MAX, Math.min(1 / FAC_MIN, fac11 / Math.pow(facold, PI_BETA) / SAFETY));
+      const fac = Math.max(1 / FAC_MAX, Math.min(1 / FAC_MIN, fac11 / Math.pow(facold, piBeta) / SAFETY));
       hNew = hStep / fac;
       if (lastRejected) hNew = Math.min(hNew, hStep);
       facold = Math.max(err, 1e-4);

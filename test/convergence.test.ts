@@ -88,3 +88,25 @@ describe.each(BACKEND_NAMES)('convergence on %s', (name) => {
     expect(slope).toBeLessThan(1.3);
   });
 });
+
+describe('the adaptive loops agree', () => {
+  // The WASM loop (assembly/rk.ts) and the TypeScript reference read the same method record: error weights,
+  // DOP853's error kind and e3, and the controller's beta. Equal step and rejection counts on every method
+  // show each reads all of them (the field differs in the last bits, the controller's decisions do not).
+  it.each(['dopri5', 'dopri8', 'dop853'] as const)(
+    '%s: the same steps, rejections and evaluations on simd and js',
+    async (method) => {
+      const [simd, js] = await Promise.all((['simd', 'js'] as const).map(engineFor));
+      const options = { tokens, heads, t1: T, rtol: 1e-9, atol: 1e-9, method };
+      const a = simd.solve(options);
+      const b = js.solve(options);
+      expect(a.stats).toEqual(b.stats);
+      expect(relativeError(a.finalTokens, b.finalTokens)).toBeLessThan(1e-10);
+    },
+  );
+  it("dop853 takes dop853.f's controller (beta = 0), dopri5 dopri5.f's (beta = 0.04)", () => {
+    expect(numericTableau(METHODS.dop853).piBeta).toBe(0);
+    expect(numericTableau(METHODS.dopri5).piBeta).toBe(0.04);
+    expect(numericTableau(METHODS.dop853).errorKind).toBe(1);
+  });
+});

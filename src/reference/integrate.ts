@@ -4,7 +4,7 @@
 
 import type { Backend, BackendEvents, Integration, LocatedEvent, SegmentControl, SegmentResult } from '../backend.js';
 import type { FlatProblem } from '../problem.js';
-import { DT_MIN_ABSOLUTE, DT_MIN_RELATIVE, FAC_MAX, FAC_MIN, PI_BETA, SAFETY, SNAP_RELATIVE } from '../solvers/control.js';
+import { DT_MIN_ABSOLUTE, DT_MIN_RELATIVE, FAC_MAX, FAC_MIN, SAFETY, SNAP_RELATIVE } from '../solvers/control.js';
 import type { NumericTableau } from '../solvers/tableau.js';
 import { evaluateEvents, locateEvents } from './events.js';
 import { referenceField, referenceFieldMatrix } from './field.js';
@@ -136,8 +136,8 @@ class ReferenceIntegration implements Integration {
     const { n, d, geometry } = this.problem;
     const sphere = geometry === 'sphere';
     const f = (x: Float64Array) => referenceField(x, this.problem, layerIndex);
-    const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder, errorKind, e3 } = this.method;
-    const expo = 1 / (errorOrder + 1) - 0.75 * PI_BETA;
+    const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder, errorKind, e3, piBeta } = this.method;
+    const expo = 1 / (errorOrder + 1) - 0.75 * piBeta;
     const saves: Float64Array[] = [];
     const located: LocatedEvent[] = [];
     const groups = this.events?.groups ?? [];
@@ -233,7 +233,7 @@ class ReferenceIntegration implements Integration {
           if (h < Math.max(DT_MIN_RELATIVE * Math.abs(t), DT_MIN_ABSOLUTE)) status = finiteStep ? DT_MIN : NON_FINITE;
           continue;
         }
-        const fac = Math.max(1 / FAC_MAX, Math.min(1 / FAC_MIN, fac11 / facold ** PI_BETA / SAFETY));
+        const fac = Math.max(1 / FAC_MAX, Math.min(1 / FAC_MIN, fac11 / facold ** piBeta / SAFETY));
         hNew = hStep / fac;
         if (lastRejected) hNew = Math.min(hNew, hStep);
         facold = Math.max(err, 1e-4);

@@ -5,6 +5,7 @@
 export const SAFETY = 0.9;
 export const FAC_MIN = 0.2;
 export const FAC_MAX = 10;
+/** dopri5.f's weight of the previous error (Gustafsson's PI control); a tableau may set its own (piBeta). */
 export const PI_BETA = 0.04;
 /** A rejected step leaving h below this fraction of |t| ends the solve with 'dt_min' (t + h barely moves t). */
 export const DT_MIN_RELATIVE = 1e-14;

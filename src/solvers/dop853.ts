@@ -135,6 +135,8 @@ export const dop853: ButcherTableau = {
   name: 'dop853',
   order: 8,
   errorOrder: 7,
+  // dop853.f's default: no PI stabilization (beta = 0), as SciPy's DOP853 (an I-controller).
+  piBeta: 0,
   source: 'Hairer, Norsett, Wanner I (1993), Section II.10; coefficients of Hairer dop853.f (as in SciPy dop853_coefficients.py)',
   conditionsHoldTo: 1e-26,
   a,

@@ -3,6 +3,7 @@
 // generic loop (assembly/rk.ts and src/reference/integrate.ts) runs them all.
 
 import type { MethodName } from '../types.js';
+import { PI_BETA } from './control.js';
 import { type Rational, sub, toNumber } from './rational.js';
 
 export interface ButcherTableau {
@@ -25,6 +26,8 @@ export interface ButcherTableau {
    */
   readonly dop853Error?: { readonly e5: readonly Rational[]; readonly e3: readonly Rational[] };
   readonly errorOrder?: number;
+  /** beta of the PI step-size controller (default PI_BETA = 0.04, dopri5.f's; dop853.f uses 0). */
+  readonly piBeta?: number;
   /**
    * Set when the source gives rational approximations of irrational coefficients: consistency, weight
    * sums and order conditions then hold to this absolute accuracy instead of exactly.
@@ -53,6 +56,8 @@ export interface NumericTableau {
   readonly c: Float64Array;
   /** Error weights e = b - bHat, or e5 of dop853Error (zeros for fixed-step methods). */
   readonly e: Float64Array;
+  /** beta of the PI step-size controller. */
+  readonly piBeta: number;
   /** 1: the DOP853 estimate from e and e3 (dop853Error); 0: the RMS of h sum_i e_i k_i. */
   readonly errorKind: number;
   /** The e3 weights of dop853Error (zeros otherwise). */
@@ -100,6 +105,7 @@ export function numericTableau(t: ButcherTableau): NumericTableau {
     c: Float64Array.from(t.c, toNumber),
     e,
     errorKind: t.dop853Error ? 1 : 0,
+    piBeta: t.piBeta ?? PI_BETA,
     e3,
     dense,
   };

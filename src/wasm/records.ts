@@ -114,6 +114,7 @@ export function writeMethod(arena: Arena, at: number, method: NumericTableau): v
   rec[ABI.METHOD_FSAL] = method.fsal ? 1 : 0;
   rec[ABI.METHOD_DENSE_DEGREE] = method.denseDegree;
   rec[ABI.METHOD_ERROR_KIND] = method.errorKind;
+  rec[ABI.METHOD_PI_BETA] = method.piBeta;
   let o = ABI.METHOD_TABLE;
   for (const part of [method.a, method.b, method.c, method.e, method.dense, method.e3]) {
     rec.set(part, o);
