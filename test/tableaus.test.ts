@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { METHODS } from '../src/solvers/index.js';
-import { add, equal, frac, mul, ONE, type Rational, sub, sum, toNumber, ZERO } from '../src/solvers/rational.js';
+import { add, decimal, equal, frac, mul, ONE, type Rational, sub, sum, toNumber, ZERO } from '../src/solvers/rational.js';
 import { numericTableau } from '../src/solvers/tableau.js';
 
 const methods = Object.values(METHODS);
@@ -145,5 +145,18 @@ describe.each(methods)('$name tableau', (t) => {
       const total = t.dense.reduce((acc, row, i) => add(acc, mul(row[p], t.c[i])), ZERO);
       expect(equal(total, p === 1 ? frac(1, 2) : ZERO), `c-weighted theta^${p + 1}`).toBe(true);
     }
+  });
+});
+
+describe('decimal(): coefficients printed as decimals, read exactly', () => {
+  it('gives the exact fraction of the literal, sign, exponent and all', () => {
+    expect(equal(decimal('-0.5e-01'), frac(-1, 20))).toBe(true);
+    expect(equal(decimal('3.7109375e-2'), frac(37109375, 10 ** 9))).toBe(true);
+    expect(equal(decimal('1.0'), ONE)).toBe(true);
+    expect(equal(decimal('12'), frac(12))).toBe(true);
+    expect(equal(decimal('.25E+1'), frac(5, 2))).toBe(true);
+    // 30 digits survive (a float64 would keep 17): 1/3 - decimal('0.333...3') = 1/(3 10^30).
+    expect(equal(sub(frac(1, 3), decimal(`0.${'3'.repeat(30)}`)), frac(1n, 3n * 10n ** 30n))).toBe(true);
+    for (const bad of ['', '.', '1e', 'x1', '1.2.3']) expect(() => decimal(bad)).toThrow(RangeError);
   });
 });
