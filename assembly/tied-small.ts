@@ -313,38 +313,34 @@ export function tiedSmallPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, 
   }
 }
 
-/** pairRow for rows [i0, i1), with D and DK as constants (one specialised loop per pair of widths). */
+/**
+ * Rows [i0, i1) with D and DK constants: two at a time (the j side loaded and
+ * stored once for both, their exponentials overlapping), a last odd row alone.
+ */
+// @ts-ignore: decorator
+@inline function rowsOfWidths(
+  i0: i32, i1: i32, n: i32, D: i32, DK: i32, halfBeta: f64, stride: usize, z: usize, l: usize, kp: usize, vp: usize,
+  wp: usize,
+): void {
+  let i = i0;
+  for (; i + 2 <= i1; i += 2) pairRowTwo(i, n, D, DK, halfBeta, stride, z, l, kp, vp, wp);
+  if (i < i1) pairRow(i, n, D, DK, halfBeta, stride, z, l, kp, vp, wp);
+}
+
+/** The pairs of rows [i0, i1): one specialised loop per pair of widths (d, dk in 1..3). */
 function pairRows(i0: i32, i1: i32, n: i32, d: i32, dk: i32, halfBeta: f64, stride: usize, z: usize, l: usize): void {
-  const widths = d * 4 + dk; // d, dk in 1..3
   // The scratch pointers as locals: module globals are reloaded at every use inside the loops.
   const kp = keysPtr, vp = valuesPtr, wp = tokenWeightsPtr;
-  let i = i0;
-  // Two rows at a time: the j side is loaded and stored once for both, and their exponentials overlap.
-  for (; i + 2 <= i1; i += 2) {
-    switch (widths) {
-      case 5: pairRowTwo(i, n, 1, 1, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 6: pairRowTwo(i, n, 1, 2, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 7: pairRowTwo(i, n, 1, 3, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 9: pairRowTwo(i, n, 2, 1, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 10: pairRowTwo(i, n, 2, 2, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 11: pairRowTwo(i, n, 2, 3, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 13: pairRowTwo(i, n, 3, 1, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 14: pairRowTwo(i, n, 3, 2, halfBeta, stride, z, l, kp, vp, wp); break;
-      default: pairRowTwo(i, n, 3, 3, halfBeta, stride, z, l, kp, vp, wp); break;
-    }
-  }
-  for (; i < i1; i++) {
-    switch (widths) {
-      case 5: pairRow(i, n, 1, 1, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 6: pairRow(i, n, 1, 2, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 7: pairRow(i, n, 1, 3, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 9: pairRow(i, n, 2, 1, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 10: pairRow(i, n, 2, 2, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 11: pairRow(i, n, 2, 3, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 13: pairRow(i, n, 3, 1, halfBeta, stride, z, l, kp, vp, wp); break;
-      case 14: pairRow(i, n, 3, 2, halfBeta, stride, z, l, kp, vp, wp); break;
-      default: pairRow(i, n, 3, 3, halfBeta, stride, z, l, kp, vp, wp); break;
-    }
+  switch (d * 4 + dk) {
+    case 5: rowsOfWidths(i0, i1, n, 1, 1, halfBeta, stride, z, l, kp, vp, wp); break;
+    case 6: rowsOfWidths(i0, i1, n, 1, 2, halfBeta, stride, z, l, kp, vp, wp); break;
+    case 7: rowsOfWidths(i0, i1, n, 1, 3, halfBeta, stride, z, l, kp, vp, wp); break;
+    case 9: rowsOfWidths(i0, i1, n, 2, 1, halfBeta, stride, z, l, kp, vp, wp); break;
+    case 10: rowsOfWidths(i0, i1, n, 2, 2, halfBeta, stride, z, l, kp, vp, wp); break;
+    case 11: rowsOfWidths(i0, i1, n, 2, 3, halfBeta, stride, z, l, kp, vp, wp); break;
+    case 13: rowsOfWidths(i0, i1, n, 3, 1, halfBeta, stride, z, l, kp, vp, wp); break;
+    case 14: rowsOfWidths(i0, i1, n, 3, 2, halfBeta, stride, z, l, kp, vp, wp); break;
+    default: rowsOfWidths(i0, i1, n, 3, 3, halfBeta, stride, z, l, kp, vp, wp); break;
   }
 }
 
