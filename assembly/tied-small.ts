@@ -43,7 +43,32 @@ export function tiedSmallPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, 
   const stride = <usize>tiedPadded(n) << 3;
   layoutTiedScratch(scratch, n, d, dk);
   let gMax = -Infinity, gMin = Infinity;
-  for (let j = 0; j < n; j++) {
+  let j = 0;
+  if (ASC_FEATURE_SIMD && key == 0) {
+    // Identity keys (d_k = D), two tokens at a time. g = (beta / 2) |x_j|^2 as below (fused in the
+    // relaxed build); pmax / pmin skip NaN, so a NaN probe (g * 0 is NaN for NaN and infinities) sees them.
+    const hb = f64x2.splat(0.5 * beta);
+    let gMaxV = f64x2.splat(-Infinity), gMinV = f64x2.splat(Infinity), probe = f64x2.splat(0);
+    for (; j + 2 <= n; j += 2) {
+      const o = <usize>j << 3;
+      const x0 = x + (<usize>(j * d) << 3), x1 = x0 + (<usize>d << 3);
+      let sq = f64x2.splat(0);
+      for (let k = 0; k < dk; k++) {
+        const v = f64x2.replace_lane(f64x2.splat(load<f64>(x0 + (<usize>k << 3))), 1, load<f64>(x1 + (<usize>k << 3)));
+        v128.store(keysPtr + <usize>k * stride + o, v);
+        sq = madd(v, v, sq);
+      }
+      const g = f64x2.mul(hb, sq);
+      v128.store(halfNormsPtr + o, g);
+      gMaxV = f64x2.pmax(gMaxV, g);
+      gMinV = f64x2.pmin(gMinV, g);
+      probe = f64x2.add(probe, f64x2.mul(g, f64x2.splat(0)));
+    }
+    const p = f64x2.extract_lane(probe, 0) + f64x2.extract_lane(probe, 1);
+    gMax = Math.max(f64x2.extract_lane(gMaxV, 0), f64x2.extract_lane(gMaxV, 1)) + p; // NaN when some g is not finite
+    gMin = Math.min(f64x2.extract_lane(gMinV, 0), f64x2.extract_lane(gMinV, 1));
+  }
+  for (; j < n; j++) {
     let y = x + (<usize>(j * d) << 3);
     if (key != 0) {
       rowTimesMatrix(y, key, d, dk, workPtr, 1.0, false);
@@ -61,7 +86,23 @@ export function tiedSmallPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, 
     gMin = Math.min(gMin, g);
   }
   if (!(gMax - gMin <= TIED_RANGE && gMax <= TIED_MAX_HALF_NORM)) return false; // also NaN and infinities
-  for (let j = 0; j < n; j++) {
+  // w_j = exp(g_j - G), two tokens at a time: the same bits as expScalar in the simd build (expCore
+  // evaluates the same expression; the arguments lie in [-TIED_RANGE, 0]), fused in the relaxed one.
+  j = 0;
+  if (ASC_FEATURE_SIMD) {
+    const gv = f64x2.splat(gMax);
+    for (; j + 2 <= n; j += 2) {
+      const o = <usize>j << 3;
+      const w = expVectorNoNaN(f64x2.sub(v128.load(halfNormsPtr + o), gv));
+      v128.store(tokenWeightsPtr + o, w);
+      const x0 = x + (<usize>(j * d) << 3), x1 = x0 + (<usize>d << 3);
+      for (let k = 0; k < d; k++) {
+        const u = f64x2.replace_lane(f64x2.splat(load<f64>(x0 + (<usize>k << 3))), 1, load<f64>(x1 + (<usize>k << 3)));
+        v128.store(valuesPtr + <usize>k * stride + o, f64x2.mul(w, u));
+      }
+    }
+  }
+  for (; j < n; j++) {
     const w = expScalar(load<f64>(halfNormsPtr + (<usize>j << 3)) - gMax);
     store<f64>(tokenWeightsPtr + (<usize>j << 3), w);
     for (let k = 0; k < d; k++) {
@@ -384,7 +425,27 @@ export function tiedSmallRows(
   const sums = tiedSumsPtr;
   const normalizers = normalizersPtr;
   layoutTiedScratch(own, n, d, dk);
-  for (let i = r0; i < r1; i++) {
+  let i = r0;
+  if (ASC_FEATURE_SIMD && value == 0) {
+    // Identity V, two rows at a time (the sums are transposed: rows i, i + 1 are adjacent), with the
+    // operations of the loop below in the same order: the same bits.
+    for (; i + 2 <= r1; i += 2) {
+      const io = <usize>i << 3;
+      let l = f64x2.splat(0);
+      for (let p = 0; p < partCount; p++) l = f64x2.add(l, v128.load(normalizers + <usize>p * normalizersBytes + io));
+      const scale = f64x2.div(f64x2.splat(1.0), l);
+      const row = out + <usize>i * rowBytes;
+      for (let k = 0; k < d; k++) {
+        let zk = f64x2.splat(0);
+        for (let p = 0; p < partCount; p++) zk = f64x2.add(zk, v128.load(sums + <usize>p * sumsBytes + <usize>k * stride + io));
+        const v = f64x2.mul(scale, zk);
+        const q = row + (<usize>k << 3);
+        store<f64>(q, load<f64>(q) + f64x2.extract_lane(v, 0));
+        store<f64>(q + rowBytes, load<f64>(q + rowBytes) + f64x2.extract_lane(v, 1));
+      }
+    }
+  }
+  for (; i < r1; i++) {
     const io = <usize>i << 3;
     let l: f64 = 0;
     memory.fill(sum, 0, rowBytes);

@@ -70,6 +70,18 @@ export interface SolvePlan {
   readonly onProgress: ((t: number) => void) | null;
 }
 
+/** The float64 tableaus, converted from their exact fractions once per method (read only). */
+const NUMERIC_TABLEAUS = new Map<MethodName, NumericTableau>();
+
+function methodTableau(name: MethodName): NumericTableau {
+  let t = NUMERIC_TABLEAUS.get(name);
+  if (t === undefined) {
+    t = numericTableau(METHODS[name]);
+    NUMERIC_TABLEAUS.set(name, t);
+  }
+  return t;
+}
+
 export function planSolve(options: SolveOptions): SolvePlan {
   if (options === null || typeof options !== 'object')
     throw new AttnflowError('invalid_option', '', 'solve() takes an options object');
@@ -78,7 +90,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
   const causal = flag(options.causal, 'causal');
   const precision = oneOf(options.precision ?? 'float64', PRECISIONS, 'precision');
   const methodName: MethodName = oneOf(options.method ?? 'dopri5', METHOD_NAMES, 'method');
-  const method = numericTableau(METHODS[methodName]);
+  const method = methodTableau(methodName);
   if (options.t1 === undefined) throw new AttnflowError('invalid_option', 't1', 'is required (the end time; t0 = 0)');
   const t1 = positive(options.t1, 't1');
   const beta = options.beta === undefined ? undefined : finite(options.beta, 'beta');

@@ -14,9 +14,11 @@ import { allocProblem, widestHead, writeProblem } from '../src/wasm/records.js';
 import { engineFor, randomHeads, randomMatrix, relativeError, seededRandom } from './helpers.js';
 
 /** Which kernel the simd build's attentionRhs takes on these options: 2 tied small-width, 1 tied tiled, 0 row-max. */
-async function kernelOf(options: FieldOptions): Promise<number> {
+async function kernelOf(options: FieldOptions, poison?: { at: number; value: number }): Promise<number> {
   const k = kernelExports(await WebAssembly.instantiate(await wasmModule('simd'), {}));
   const { problem, x } = fieldProblem(options);
+  // A state the public API would refuse, as a diverging solve can hand the kernel (the solver stops on it after).
+  if (poison) x[poison.at] = poison.value;
   const arena = new Arena(k.memory, k.heapBase());
   const block = allocProblem(arena, problem, k.attentionScratchBytes(problem.n, problem.d, widestHead(problem)));
   const xPtr = arena.alloc(8 * x.length);
@@ -108,6 +110,19 @@ describe('which problems take the tied kernel', () => {
     expect(await kernelOf({ tokens: onAxes(9, 2, 2e300) })).toBe(0);
     expect(await kernelOf({ tokens: onAxes(70, 5, 5e299) })).toBe(1);
     expect(await kernelOf({ tokens: onAxes(70, 5, 2e300) })).toBe(0);
+  });
+  it('a NaN or infinite coordinate anywhere (vector lanes and scalar tail): the row-max kernel, both tied kernels', async () => {
+    for (const [n, d] of [
+      [9, 2],
+      [8, 3],
+      [70, 5],
+    ]) {
+      const tokens = randomMatrix(seededRandom(n + d), n, d);
+      expect(await kernelOf({ tokens })).toBe(n > 64 ? 1 : 2);
+      for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+        for (const at of [0, d + 1, n * d - 1]) expect(await kernelOf({ tokens }, { at, value })).toBe(0);
+      }
+    }
   });
   it('max g - min g above 300 (g = beta |x|^2 / 2), or sums over 2^19 numbers: the row-max kernel', async () => {
     expect(await kernelOf({ tokens: oneFarToken(70, 4, 299) })).toBe(1);
