@@ -14,7 +14,9 @@
 // location on step ends; the steps of an accurate solve are short).
 //
 // The interpolant of a step [t0, t0 + h] is the method's dense output
-// (dopri5: Shampine's 4th-order continuous extension) or, for methods
+// (dopri5: Shampine's 4th-order continuous extension; dop853: Hairer's 7th-
+// order one, whose 3 extra stages rk.ts evaluates on every step when events
+// are on) or, for methods
 // without one, the cubic Hermite interpolant of y0, f(y0), y1, f(y1)
 // (3rd order, C1 across steps). Roots are found by the Illinois variant of
 // regula falsi (Dahlquist & Bjorck, "Numerical Methods", 1974, 6.2.2), which
@@ -22,7 +24,7 @@
 
 import {
   PROBLEM_N, PROBLEM_D, PROBLEM_GEOMETRY, GEOMETRY_SPHERE,
-  METHOD_STAGES, METHOD_DENSE_DEGREE, METHOD_TABLE,
+  METHOD_STAGES, METHOD_DENSE_DEGREE, METHOD_DENSE_STAGES, METHOD_TABLE,
   CONTROL_WORK, CONTROL_EVENT_GROUPS, CONTROL_N_EVENT_GROUPS, CONTROL_EVENT_VALUES, CONTROL_EVENT_WORK,
   CONTROL_EVENT_OUT, CONTROL_N_EVENTS, CONTROL_STEP_START, CONTROL_STEP_END,
   EVENT_KIND, EVENT_LEVEL, EVENT_DIRECTION, EVENT_TERMINAL, EVENT_COUNT, EVENT_TARGETS, EVENT_STRIDE,
@@ -38,11 +40,17 @@ const ROOT_T_TOLERANCE: f64 = 1e-13;
 const ILLINOIS_ITERATIONS: i32 = 60;
 
 // The event work area, in order: y(t0), f(y(t0)), y(t0 + h), f(y(t0 + h)) (N*D each),
-// two token rows (D each), interpolation weights (8), then g at the step end (one per function).
+// two token rows (D each), interpolation weights (max(S, 8): S stages of the dense output), then g at the
+// step end (one per function).
 
-/** Bytes of the event work area (CONTROL_EVENT_WORK). */
+/** Bytes of the event work area (CONTROL_EVENT_WORK); `stages`: of the dense output (METHOD_DENSE_STAGES). */
 export function eventWorkBytes(n: i32, d: i32, stages: i32, functions: i32): usize {
-  return (<usize>(4 * n * d + 2 * d + Math.max(stages, 8) + functions)) << 3;
+  return (<usize>(4 * n * d + 2 * d + max(stages, 8) + functions)) << 3;
+}
+
+/** Stages of the method's dense output (the step's and the extra ones; at least the step's). */
+function denseStages(method: usize): i32 {
+  return max(<i32>slot(method, METHOD_STAGES), <i32>slot(method, METHOD_DENSE_STAGES));
 }
 
 /** Number of event functions over all groups. */
@@ -127,7 +135,8 @@ function stepWeights(method: usize, h: f64, theta: f64, weights: usize): void {
   const degree = <i32>slot(method, METHOD_DENSE_DEGREE);
   if (degree > 0) {
     const dense = method + (<usize>(METHOD_TABLE + s * s + 3 * s) << 3);
-    for (let i = 0; i < s; i++) {
+    const stagesDense = denseStages(method);
+    for (let i = 0; i < stagesDense; i++) {
       const row = dense + (<usize>(i * degree) << 3);
       let bi: f64 = 0;
       for (let p = degree - 1; p >= 0; p--) bi = (bi + load<f64>(row + (<usize>p << 3))) * theta;
@@ -145,7 +154,7 @@ function stepWeights(method: usize, h: f64, theta: f64, weights: usize): void {
 
 /** dst[c] = the interpolant's component first + c, for c < count, with the weights of stepWeights. */
 function interpolateComponents(method: usize, control: usize, weights: usize, dst: usize, first: i32, count: i32, m: i32): void {
-  const s = <i32>slot(method, METHOD_STAGES);
+  const s = denseStages(method);
   const degree = <i32>slot(method, METHOD_DENSE_DEGREE);
   const bytes = <usize>m << 3;
   const ew = pointerSlot(control, CONTROL_EVENT_WORK);
@@ -300,7 +309,7 @@ export function locateEvents(problem: usize, method: usize, control: usize): f64
   const tol = ROOT_T_TOLERANCE * Math.max(1.0, Math.abs(t1));
   const bytes = <usize>m << 3;
   const yEnd = ew + 2 * bytes;
-  const gNew = ew + (<usize>(4 * m + 2 * d + Math.max(<i32>slot(method, METHOD_STAGES), 8)) << 3);
+  const gNew = ew + (<usize>(4 * m + 2 * d + max(denseStages(method), 8)) << 3);
   evaluateEvents(groups, nGroups, yEnd, n, d, gNew);
 
   const first = <i32>slot(control, CONTROL_N_EVENTS);

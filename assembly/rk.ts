@@ -6,12 +6,14 @@
 // the initial step of Hairer, Norsett, Wanner, "Solving Ordinary Differential
 // Equations I", 2nd ed., Section II.4 (and their code dopri5.f). Save points
 // are hit exactly: methods with a dense output interpolate, the others clip
-// their step to land on the save point.
+// their step to land on the save point. A dense output may need stages
+// beyond the step's (DOP853: 3); they are evaluated after an accepted step
+// only when it is interpolated (a save point inside it, or events).
 
 import {
   PROBLEM_N, PROBLEM_D, PROBLEM_GEOMETRY, GEOMETRY_SPHERE,
   METHOD_STAGES, METHOD_ADAPTIVE, METHOD_ERROR_ORDER, METHOD_FSAL, METHOD_DENSE_DEGREE, METHOD_TABLE, METHOD_ERROR_KIND,
-  METHOD_PI_BETA,
+  METHOD_PI_BETA, METHOD_DENSE_STAGES,
   CONTROL_T0, CONTROL_T1, CONTROL_DT, CONTROL_RTOL, CONTROL_ATOL, CONTROL_MAX_STEPS, CONTROL_N_SAVE,
   CONTROL_SAVE_TIMES, CONTROL_SAVE_OUT, CONTROL_STATE, CONTROL_WORK, CONTROL_FACOLD, CONTROL_STATUS,
   CONTROL_T_REACHED, CONTROL_DT_NEXT, CONTROL_STEPS, CONTROL_REJECTED, CONTROL_RHS_EVALS, CONTROL_N_SAVED,
@@ -175,7 +177,10 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const tableE = tableB + (<usize>(2 * s) << 3); // b, then c (unused here: autonomous field), then e
   const tableDense = tableE + (<usize>s << 3);
   const errorKind = <i32>slot(method, METHOD_ERROR_KIND);
-  const tableE3 = tableDense + (<usize>(s * degree) << 3);
+  // S stages of the dense output: the step's s, then S - s extra ones (their rows of A after e3).
+  const stagesDense = max(s, <i32>slot(method, METHOD_DENSE_STAGES));
+  const tableE3 = tableDense + (<usize>(stagesDense * degree) << 3);
+  const tableExtra = tableE3 + (<usize>s << 3);
 
   const t0 = slot(control, CONTROL_T0);
   const tEnd = slot(control, CONTROL_T1);
@@ -187,8 +192,8 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const saveTimes = pointerSlot(control, CONTROL_SAVE_TIMES);
   const saveOut = pointerSlot(control, CONTROL_SAVE_OUT);
   const y = pointerSlot(control, CONTROL_STATE);
-  const work = pointerSlot(control, CONTROL_WORK);
-  const ytmp = work + <usize>s * bytes;
+  const work = pointerSlot(control, CONTROL_WORK); // stagesDense stages, then ytmp and yNew
+  const ytmp = work + <usize>stagesDense * bytes;
   const yNew = ytmp + bytes;
   let facold = slot(control, CONTROL_FACOLD);
   if (!(facold > 0)) facold = 1e-4;
@@ -277,6 +282,18 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
 
     // Accept: renormalize on the sphere, locate events, fill the save points in (t, tAccept].
     if (sphere) normalizeRows(yNew, n, d);
+    // The dense output's extra stages, from y and the step's stages (the last one f(y_new) with FSAL), when
+    // this step will be interpolated: events (every step), or a save point strictly inside it.
+    if (
+      stagesDense > s &&
+      (eventWork != 0 || (saved < nSave && load<f64>(saveTimes + (<usize>saved << 3)) < tNew))
+    ) {
+      for (let r = 0; r < stagesDense - s; r++) {
+        combineStages(ytmp, y, hStep, tableExtra + (<usize>(r * stagesDense) << 3), s + r, work, bytes, m);
+        fieldRhs(problem, ytmp, work + <usize>(s + r) * bytes);
+        evals++;
+      }
+    }
     let tAccept = tNew;
     if (eventWork != 0) {
       memory.copy(yPrev, y, bytes);
@@ -306,7 +323,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
       if (ts == tAccept || degree == 0) {
         memory.copy(dst, yNew, bytes);
       } else {
-        denseOutput(dst, y, hStep, (ts - t) / hStep, tableDense, degree, s, work, bytes, m);
+        denseOutput(dst, y, hStep, (ts - t) / hStep, tableDense, degree, stagesDense, work, bytes, m);
         if (sphere) normalizeRows(dst, n, d);
       }
       saved++;

@@ -155,7 +155,8 @@ export function planSolve(options: SolveOptions): SolvePlan {
   const resultBytes = 8 * saveAt.length * (n * d + (saveAttention ? layers[0].heads.length * n * n : 0));
   // Events: values, records (2 per function + slack, 4 slots each) and the kept step (4 states).
   const eventBytes = events === null ? 0 : 8 * (9 * events.functions + 4 * n * d + 2048);
-  const workBytes = 8 * n * d * (method.stages + 4 + saveAt.length) + (saveAttention || sinkhorn ? 8 * n * n : 0) + eventBytes;
+  const workBytes =
+    8 * n * d * (method.denseStages + 4 + saveAt.length) + (saveAttention || sinkhorn ? 8 * n * n : 0) + eventBytes;
   if (resultBytes + workBytes > MAX_WASM_BYTES) {
     throw new AttnflowError(
       'too_large',

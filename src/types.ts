@@ -17,10 +17,10 @@ export type Geometry = 'euclidean' | 'sphere';
 
 /**
  * Integration methods: adaptive Dormand-Prince 5(4) (dense output of order 4) or 8(7) (Prince & Dormand's
- * RK8(7)13M: 13 stages a step, far fewer steps at tight tolerances) or 8(5,3) (Hairer's DOP853, SciPy's
- * 'DOP853': 12 stages a step and a less pessimistic error estimate); the 8th-order methods have no dense
- * output, so save points end steps and events are located on a cubic Hermite interpolant; or fixed-step
- * RK4, Heun, explicit Euler.
+ * RK8(7)13M: 13 stages a step, far fewer steps at tight tolerances; no dense output, so its save points end
+ * steps and its events are located on a cubic Hermite interpolant) or 8(5,3) (Hairer's DOP853, SciPy's
+ * 'DOP853': 12 stages a step, a less pessimistic error estimate, and a dense output of order 7 that costs
+ * 3 more evaluations on the steps it interpolates); or fixed-step RK4, Heun, explicit Euler.
  */
 export type MethodName = 'dopri5' | 'dopri8' | 'dop853' | 'rk4' | 'heun' | 'euler';
 

@@ -87,6 +87,29 @@ describe.each(BACKEND_NAMES)('convergence on %s', (name) => {
     expect(slope).toBeGreaterThan(0.6);
     expect(slope).toBeLessThan(1.3);
   });
+
+  it("dop853's save points come from its 7th-order dense output: no step ends at them, each within 1e-9 at rtol 1e-10", async () => {
+    const engine = await engineFor(name);
+    const saveAt = Array.from({ length: 40 }, (_, i) => (T * (i + 0.37)) / 40);
+    const options = { tokens, heads, t1: T, rtol: 1e-10, atol: 1e-10, method: 'dop853' as const };
+    const dense = engine.solve({ ...options, saveAt });
+    const endOnly = engine.solve(options);
+    // The same steps with 40 save points as with none: they are interpolated, not stepped to. The 3 extra
+    // stages run only on steps with a save point inside (dop853.f's and SciPy's rule).
+    expect(dense.stats.steps).toBe(endOnly.stats.steps);
+    expect(dense.stats.rejected).toBe(endOnly.stats.rejected);
+    const extra = dense.stats.rhsEvaluations - endOnly.stats.rhsEvaluations;
+    expect(extra % 3).toBe(0);
+    expect(extra).toBeGreaterThan(0);
+    expect(extra).toBeLessThanOrEqual(3 * dense.stats.steps);
+    expect(dense.stats.steps).toBeLessThan(saveAt.length);
+    // An independent reference: dopri8 at rtol 1e-13, which ends a step at every save point. (The cubic
+    // Hermite interpolant of these long steps would be off by ~1e-5.)
+    const reference = engine.solve({ ...options, rtol: 1e-13, atol: 1e-13, method: 'dopri8', saveAt });
+    let worst = 0;
+    for (let i = 0; i < saveAt.length; i++) worst = Math.max(worst, relativeError(dense.tokens[i], reference.tokens[i]));
+    expect(worst).toBeLessThan(1e-9);
+  });
 });
 
 describe('the adaptive loops agree', () => {
@@ -104,6 +127,27 @@ describe('the adaptive loops agree', () => {
       expect(relativeError(a.finalTokens, b.finalTokens)).toBeLessThan(1e-10);
     },
   );
+  it('dop853 with save points and events (its extra dense-output stages): the same counts and saves on simd and js', async () => {
+    const [simd, js] = await Promise.all((['simd', 'js'] as const).map(engineFor));
+    const options = {
+      tokens,
+      heads,
+      t1: T,
+      rtol: 1e-9,
+      atol: 1e-9,
+      method: 'dop853' as const,
+      saveAt: [0.3, 0.31, 2, 5.5, 7.9],
+      // Pairs crossing distance 2.5: four times, on the steps' interpolants.
+      events: [{ kind: 'distance' as const, distance: 2.5, direction: 'either' as const }],
+    };
+    const a = simd.solve(options);
+    const b = js.solve(options);
+    expect(a.stats).toEqual(b.stats);
+    expect(a.events.length).toBe(4);
+    expect(b.events.length).toBe(4);
+    for (const [i, e] of a.events.entries()) expect(Math.abs(e.t - (b.events[i]?.t ?? Number.NaN))).toBeLessThan(1e-9);
+    for (const [i, x] of a.tokens.entries()) expect(relativeError(x, b.tokens[i] ?? new Float64Array(0))).toBeLessThan(1e-10);
+  });
   it("dop853 takes dop853.f's controller (beta = 0), dopri5 dopri5.f's (beta = 0.04)", () => {
     expect(numericTableau(METHODS.dop853).piBeta).toBe(0);
     expect(numericTableau(METHODS.dopri5).piBeta).toBe(0.04);

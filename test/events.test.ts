@@ -53,7 +53,18 @@ describe.each(BACKEND_NAMES)('events on %s', (backend) => {
     }
   });
 
-  it.each(['dopri8', 'dop853'] as const)(
+  it('locates it with dop853 on its 7th-order dense output (3 extra stages per step): to 1e-9 at rtol 1e-10', async () => {
+    const engine = await engineFor(backend);
+    const exact = timeToReach(A, C);
+    const events: EventSpec[] = [{ kind: 'corridor', level: C, tokens: [1], terminal: true }];
+    const sol = engine.solve(pairOptions(events, { method: 'dop853', rtol: 1e-10, atol: 1e-10 }));
+    expect(sol.status).toBe('event');
+    expect(sol.events).toHaveLength(1);
+    // ~2e-11 here; the cubic Hermite interpolant of the same steps would be off by ~1e-6.
+    expect(Math.abs(sol.events[0].t - exact)).toBeLessThan(1e-9);
+  });
+
+  it.each(['dopri8'] as const)(
     'locates it with %s on the cubic Hermite interpolant of its long steps: to 2e-5 at rtol 1e-10',
     async (method) => {
       // No dense output: the interpolant's O(h^4) error, not the solve's, sets the accuracy (README, Events).

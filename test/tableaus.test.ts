@@ -128,22 +128,50 @@ describe.each(methods)('$name tableau', (t) => {
     expect(equal(t.b[s - 1], ZERO)).toBe(true);
   });
 
-  it('has a dense output that is 0 at theta = 0, b at theta = 1, and sums to theta', () => {
+  it('has a dense output that is 0 at theta = 0, b at theta = 1, and of its order in theta', () => {
     if (!t.dense) return;
+    // The stages of the dense output: the step's, then the extra ones (DOP853), with their rows of A and c.
+    const extra = t.denseStages ?? { a: [], c: [] };
+    const stages = s + extra.a.length;
+    const aAll = [...t.a, ...extra.a];
+    const cAll = [...t.c, ...extra.c];
+    const bAll = [...t.b, ...extra.a.map(() => ZERO)];
+    expect(t.dense.length).toBe(stages);
+    extra.a.forEach((row, r) => {
+      expect(row.length).toBe(s + r);
+      expect(holds(sum(row), extra.c[r] ?? ONE), `extra stage ${r + 1}: row sum = c`).toBe(true);
+    });
     // b_i(theta) = sum_p dense[i][p] theta^(p+1) vanishes at 0 by construction; at theta = 1 it is sum_p dense[i][p].
     t.dense.forEach((row, i) => {
-      expect(equal(sum(row), t.b[i]), `b_${i + 1}(1)`).toBe(true);
+      expect(holds(sum(row), bAll[i] ?? ZERO), `b_${i + 1}(1)`).toBe(true);
     });
-    // sum_i b_i(theta) = theta: the theta coefficient sums to 1, the higher ones to 0.
-    const degree = t.dense[0].length;
-    for (let p = 0; p < degree; p++) {
-      const total = t.dense.reduce((acc, row) => add(acc, row[p]), ZERO);
-      expect(equal(total, p === 0 ? ONE : ZERO), `theta^${p + 1}`).toBe(true);
-    }
-    // Continuous extension of order >= 3 in theta (HNW I, II.6): sum_i b_i(theta) c_i = theta^2 / 2.
-    for (let p = 0; p < degree; p++) {
-      const total = t.dense.reduce((acc, row, i) => add(acc, mul(row[p], t.c[i])), ZERO);
-      expect(equal(total, p === 1 ? frac(1, 2) : ZERO), `c-weighted theta^${p + 1}`).toBe(true);
+    // Order conditions of the continuous extension (HNW I, II.6, Theorem 6.1): sum_i b_i(theta) Phi_i(tree)
+    // = theta^r / gamma(tree) for every tree of order r <= its order, coefficient by coefficient in theta:
+    // the bushy trees up to the degree (dopri5: 4, dop853: 7) and all trees up to order 4.
+    const degree = t.dense[0]?.length ?? 0;
+    const ac = times(aAll, cAll);
+    const trees: [Rational[], number, Rational][] = [];
+    for (let r = 1; r <= degree; r++) trees.push([cAll.map((ci) => power(ci, r - 1)), r, frac(1, r)]);
+    trees.push(
+      [ac, 3, frac(1, 6)],
+      [cAll.map((ci, i) => mul(ci, ac[i] ?? ZERO)), 4, frac(1, 8)],
+      [
+        times(
+          aAll,
+          cAll.map((ci) => mul(ci, ci)),
+        ),
+        4,
+        frac(1, 12),
+      ],
+      [times(aAll, ac), 4, frac(1, 24)],
+    );
+    for (const [phi, r, gamma] of trees) {
+      for (let p = 0; p < degree; p++) {
+        const total = t.dense.reduce((acc, row, i) => add(acc, mul(row[p] ?? ZERO, phi[i] ?? ZERO)), ZERO);
+        expect(holds(total, p + 1 === r ? gamma : ZERO), `tree of order ${r}, 1/gamma = ${toNumber(gamma)}: theta^${p + 1}`).toBe(
+          true,
+        );
+      }
     }
   });
 });

@@ -21,7 +21,7 @@ interface KeptStep {
   readonly t0: number;
   readonly t1: number;
   readonly y0: Float64Array;
-  /** The stages K_1..K_s (K_1 = f(y0)). */
+  /** The stages K_1..K_S of the dense output (K_1 = f(y0); the extra ones when the method has them). */
   readonly k: Float64Array[];
   readonly y1: Float64Array;
   readonly f1: Float64Array;
@@ -90,7 +90,7 @@ class ReferenceIntegration implements Integration {
   private interpolant(theta: number, first: number, count: number): Float64Array {
     const step = this.kept;
     if (step === null) throw new Error('attnflow: no step to interpolate');
-    const { stages: s, denseDegree, dense } = this.method;
+    const { denseStages: s, denseDegree, dense } = this.method;
     const h = step.t1 - step.t0;
     const out = new Float64Array(count);
     if (denseDegree > 0) {
@@ -137,6 +137,7 @@ class ReferenceIntegration implements Integration {
     const sphere = geometry === 'sphere';
     const f = (x: Float64Array) => referenceField(x, this.problem, layerIndex);
     const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder, errorKind, e3, piBeta } = this.method;
+    const { denseStages, extraA } = this.method;
     const expo = 1 / (errorOrder + 1) - 0.75 * piBeta;
     const saves: Float64Array[] = [];
     const located: LocatedEvent[] = [];
@@ -151,7 +152,7 @@ class ReferenceIntegration implements Integration {
     let evals = 0;
     let status = SUCCESS;
     let lastRejected = false;
-    const k: Float64Array[] = new Array(s);
+    const k: Float64Array[] = new Array(denseStages);
 
     if (c.resume && this.k1 !== null) {
       k[0] = this.k1;
@@ -244,6 +245,14 @@ class ReferenceIntegration implements Integration {
       }
 
       if (sphere) normalizeRows(yNew, n, d);
+      // The dense output's extra stages (DOP853), only for a step that will be interpolated (as assembly/rk.ts).
+      const nextSave = saves.length < c.saveTimes.length ? c.saveTimes[saves.length] : Number.POSITIVE_INFINITY;
+      if (denseStages > s && (keepStep || nextSave < tNew)) {
+        for (let r = 0; r < denseStages - s; r++) {
+          k[s + r] = f(combine(y, hStep, extraA.subarray(r * denseStages, (r + 1) * denseStages), k, s + r));
+          evals++;
+        }
+      }
       let tAccept = tNew;
       let fEnd: Float64Array | null = null;
       if (keepStep) {
@@ -283,13 +292,13 @@ class ReferenceIntegration implements Integration {
           saves.push(Float64Array.from(yNew));
         } else {
           const theta = (ts - t) / hStep;
-          const w = new Float64Array(s);
-          for (let i = 0; i < s; i++) {
+          const w = new Float64Array(denseStages);
+          for (let i = 0; i < denseStages; i++) {
             let bi = 0;
             for (let p = denseDegree - 1; p >= 0; p--) bi = (bi + dense[i * denseDegree + p]) * theta;
             w[i] = bi;
           }
-          const ys = combine(y, hStep, w, k, s);
+          const ys = combine(y, hStep, w, k, denseStages);
           if (sphere) normalizeRows(ys, n, d);
           saves.push(ys);
         }

@@ -1,14 +1,16 @@
+import { dop853Dense, dop853DenseStages } from './dop853-dense.js';
 import { decimal as d, sub, ZERO } from './rational.js';
 import type { ButcherTableau } from './tableau.js';
 
 // Dormand-Prince 8(5,3), Hairer's DOP853: E. Hairer, S. P. Norsett, G. Wanner, Solving Ordinary Differential
 // Equations I, 2nd ed., Section II.10, and the coefficients of Hairer's dop853.f (as in SciPy's
 // dop853_coefficients.py), 30-digit decimals of irrational numbers (they involve sqrt(6)), read exactly
-// as fractions of those decimals: consistency and the order conditions hold to ~1e-28 (conditionsHoldTo).
+// as fractions of those decimals: consistency and the order conditions hold to ~1e-27, those of the dense output (whose coefficients
+// reach 5e2) to ~3e-26: conditionsHoldTo = 1e-24.
 // 12 stages and a 13th, f(y_new), shared with the next step (FSAL: row 13 of A is b). The error estimate
 // combines a 5th-order (e5) and a 3rd-order (e3) difference (tableau.ts, dop853Error); it behaves like an
-// estimate of order 7. Hairer's 7th-order dense output needs 3 more stages: not included (save points end
-// steps; events use the cubic Hermite interpolant, as for dopri8).
+// estimate of order 7. Hairer's 7th-order dense output (dop853-dense.ts) takes 3 more stages, evaluated only
+// for steps that are interpolated (save points inside them, or events), as in dop853.f and SciPy.
 
 const a = [
   [],
@@ -130,7 +132,7 @@ const e5 = [
   ZERO,
 ];
 
-/** Dormand-Prince 8(5,3) (DOP853): 12 stages + FSAL, the DOP853 error estimate (order 7), no dense output. */
+/** Dormand-Prince 8(5,3) (DOP853): 12 stages + FSAL, the DOP853 error estimate (order 7), dense output of order 7. */
 export const dop853: ButcherTableau = {
   name: 'dop853',
   order: 8,
@@ -138,7 +140,7 @@ export const dop853: ButcherTableau = {
   // dop853.f's default: no PI stabilization (beta = 0), as SciPy's DOP853 (an I-controller).
   piBeta: 0,
   source: 'Hairer, Norsett, Wanner I (1993), Section II.10; coefficients of Hairer dop853.f (as in SciPy dop853_coefficients.py)',
-  conditionsHoldTo: 1e-26,
+  conditionsHoldTo: 1e-24,
   a,
   b,
   c: [
@@ -158,4 +160,6 @@ export const dop853: ButcherTableau = {
   ],
   dop853Error: { e5, e3: b.map((bi, i) => (bhh[i] === undefined ? bi : sub(bi, d(bhh[i] as string)))) },
   fsal: true,
+  dense: dop853Dense(b),
+  denseStages: dop853DenseStages,
 };

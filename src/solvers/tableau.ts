@@ -37,9 +37,15 @@ export interface ButcherTableau {
   readonly fsal: boolean;
   /**
    * Dense output: y(t + theta h) = y + h sum_i b_i(theta) k_i with
-   * b_i(theta) = sum_p dense[i][p] theta^(p+1).
+   * b_i(theta) = sum_p dense[i][p] theta^(p+1), one row per stage (and per denseStages stage).
    */
   readonly dense?: readonly (readonly Rational[])[];
+  /**
+   * Stages the dense output needs beyond the step's (DOP853: 3), evaluated after an accepted step only when
+   * it is interpolated (a save point inside the step, or events): row r of `a` weighs stages 1 .. s + r,
+   * the step's stages then the earlier extra ones; `c` holds their row sums.
+   */
+  readonly denseStages?: { readonly a: readonly (readonly Rational[])[]; readonly c: readonly Rational[] };
 }
 
 /** The tableau as float64, in the order of the WASM method record (abi.ts). */
@@ -62,8 +68,12 @@ export interface NumericTableau {
   readonly errorKind: number;
   /** The e3 weights of dop853Error (zeros otherwise). */
   readonly e3: Float64Array;
-  /** s x denseDegree, row-major. */
+  /** Stages of the dense output, S >= stages: S - stages extra stages (ButcherTableau.denseStages). */
+  readonly denseStages: number;
+  /** S x denseDegree, row-major. */
   readonly dense: Float64Array;
+  /** The extra stages' rows of A: (S - stages) x S, row-major (row r weighs stages 0 .. stages + r - 1). */
+  readonly extraA: Float64Array;
 }
 
 export function numericTableau(t: ButcherTableau): NumericTableau {
@@ -87,7 +97,18 @@ export function numericTableau(t: ButcherTableau): NumericTableau {
     e3.set(t.dop853Error.e3.map(toNumber));
   }
   const degree = t.dense ? (t.dense[0]?.length ?? 0) : 0;
-  const dense = new Float64Array(s * degree);
+  const extra = t.denseStages?.a ?? [];
+  const stagesDense = s + extra.length;
+  if (t.dense && t.dense.length !== stagesDense) {
+    throw new Error(`attnflow: ${t.name} dense output has ${t.dense.length} rows for ${stagesDense} stages`);
+  }
+  const extraA = new Float64Array(extra.length * stagesDense);
+  extra.forEach((row, r) => {
+    row.forEach((v, j) => {
+      extraA[r * stagesDense + j] = toNumber(v);
+    });
+  });
+  const dense = new Float64Array(stagesDense * degree);
   t.dense?.forEach((row, i) => {
     row.forEach((v, p) => {
       dense[i * degree + p] = toNumber(v);
@@ -107,6 +128,8 @@ export function numericTableau(t: ButcherTableau): NumericTableau {
     errorKind: t.dop853Error ? 1 : 0,
     piBeta: t.piBeta ?? PI_BETA,
     e3,
+    denseStages: stagesDense,
     dense,
+    extraA,
   };
 }

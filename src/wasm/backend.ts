@@ -164,11 +164,11 @@ export class WasmBackend implements Backend {
       state: arena.alloc(8 * m),
       saveTimes: arena.alloc(8 * Math.max(1, maxSaves)),
       saveOut: arena.alloc(8 * m * maxSaves),
-      work: arena.alloc(8 * m * (method.stages + 2)),
+      work: arena.alloc(8 * m * (method.denseStages + 2)), // the dense output's stages, ytmp, yNew
       eventGroups: groups.length > 0 ? arena.alloc(8 * eventGroupsSlots(groups)) : 0,
       nEventGroups: groups.length,
       eventValues: groups.length > 0 ? arena.alloc(8 * functions) : 0,
-      eventWork: withEvents ? arena.alloc(exports.eventWorkBytes(problem.n, problem.d, method.stages, functions)) : 0,
+      eventWork: withEvents ? arena.alloc(exports.eventWorkBytes(problem.n, problem.d, method.denseStages, functions)) : 0,
       eventOut: groups.length > 0 ? arena.alloc(8 * ABI.EVENT_RECORD_SLOTS * eventCapacity) : 0,
       eventCapacity,
     };

@@ -103,7 +103,7 @@ function runChunk(
       method = arena.alloc(8 * methodSlots(plan.method));
       methods.set(plan.method, method);
     }
-    workBytes = Math.max(workBytes, 8 * m * (plan.method.stages + 2));
+    workBytes = Math.max(workBytes, 8 * m * (plan.method.denseStages + 2));
     scratchBytes = Math.max(scratchBytes, exports.attentionScratchBytes(problem.n, problem.d, widestHead(problem)));
     return {
       block: allocProblem(arena, problem, 0), // each thread brings its scratch (BATCH_SCRATCH)

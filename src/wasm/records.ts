@@ -100,10 +100,11 @@ function sameMatrix(a: Float64Array | null, b: Float64Array | null): boolean {
   return true;
 }
 
-/** Slots of a method record: header, then A (s*s), b, c, e (s each), dense (s*degree), e3 (s). */
+/** Slots of a method record: header, then A (s*s), b, c, e (s each), dense (S*degree), e3 (s), extra A ((S-s)*S). */
 export function methodSlots(method: NumericTableau): number {
   const s = method.stages;
-  return ABI.METHOD_TABLE + s * s + 4 * s + s * method.denseDegree;
+  const stagesDense = method.denseStages;
+  return ABI.METHOD_TABLE + s * s + 4 * s + stagesDense * method.denseDegree + (stagesDense - s) * stagesDense;
 }
 
 export function writeMethod(arena: Arena, at: number, method: NumericTableau): void {
@@ -115,8 +116,9 @@ export function writeMethod(arena: Arena, at: number, method: NumericTableau): v
   rec[ABI.METHOD_DENSE_DEGREE] = method.denseDegree;
   rec[ABI.METHOD_ERROR_KIND] = method.errorKind;
   rec[ABI.METHOD_PI_BETA] = method.piBeta;
+  rec[ABI.METHOD_DENSE_STAGES] = method.denseStages;
   let o = ABI.METHOD_TABLE;
-  for (const part of [method.a, method.b, method.c, method.e, method.dense, method.e3]) {
+  for (const part of [method.a, method.b, method.c, method.e, method.dense, method.e3, method.extraA]) {
     rec.set(part, o);
     o += part.length;
   }
