@@ -51,6 +51,25 @@ describe.each(BACKEND_NAMES)('attention field on %s', (backend) => {
     expect(relativeError(explicit, implicit)).toBeLessThan(1e-15);
   });
 
+  it("reads the caller's tokens.data without changing or keeping it (the field and attention matrix)", async () => {
+    const engine = await engineFor(backend);
+    const random = seededRandom(31);
+    for (const geometry of ['euclidean', 'sphere'] as const) {
+      const data = Float64Array.from(randomMatrix(random, 7, 3).flat());
+      const before = Float64Array.from(data);
+      const tokens = { data, n: 7, d: 3 };
+      const f = engine.attentionRhs({ tokens, geometry });
+      const p = engine.attentionMatrix({ tokens, geometry });
+      expect(data).toEqual(before);
+      expect(f.buffer).not.toBe(data.buffer);
+      expect(p.buffer).not.toBe(data.buffer);
+      // A later change to the caller's array leaves the results alone.
+      const fCopy = Float64Array.from(f);
+      data.fill(0);
+      expect(f).toEqual(fCopy);
+    }
+  });
+
   it('attention rows sum to 1 and follow the closed form for N = 2, D = 1', async () => {
     const engine = await engineFor(backend);
     const p = engine.attentionMatrix({ tokens: [[-0.7], [1.3]] });
