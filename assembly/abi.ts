@@ -34,7 +34,8 @@ export const METHOD_DENSE_DEGREE: i32 = 4; // degree of the dense-output polynom
 export const METHOD_ERROR_KIND: i32 = 5; // 0: RMS of h sum e_i k_i; 1: DOP853's estimate from e (e5) and e3
 export const METHOD_PI_BETA: i32 = 6; // beta of the PI step-size controller (0.04: dopri5.f; 0: dop853.f)
 export const METHOD_DENSE_STAGES: i32 = 7; // S >= s: stages of the dense output (S - s evaluated after a step, when interpolated)
-export const METHOD_TABLE: i32 = 8; // A (s*s), b (s), c (s), e (s), dense (S*degree), e3 (s), extra A ((S-s)*S)
+export const METHOD_DENSE_SAVES: i32 = 8; // 1: save points are interpolated; 0: steps end at them (events still interpolate)
+export const METHOD_TABLE: i32 = 9; // A (s*s), b (s), c (s), e (s), dense (S*degree), e3 (s), extra A ((S-s)*S)
 
 // Control record: one solve segment, inputs then outputs.
 export const CONTROL_T0: i32 = 0;

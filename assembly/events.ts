@@ -15,8 +15,8 @@
 //
 // The interpolant of a step [t0, t0 + h] is the method's dense output
 // (dopri5: Shampine's 4th-order continuous extension; dop853: Hairer's 7th-
-// order one, whose 3 extra stages rk.ts evaluates on every step when events
-// are on) or, for methods
+// order one; dopri8: Bogacki & Shampine's of order 5; their extra stages
+// rk.ts evaluates on every step when events are on) or, for methods
 // without one, the cubic Hermite interpolant of y0, f(y0), y1, f(y1)
 // (3rd order, C1 across steps). Roots are found by the Illinois variant of
 // regula falsi (Dahlquist & Bjorck, "Numerical Methods", 1974, 6.2.2), which
@@ -127,7 +127,8 @@ export function evaluateEvents(groups: usize, nGroups: i32, x: usize, n: i32, d:
 /**
  * Weights of the last step's interpolant at theta into `weights`: with a
  * dense output, h * b_i(theta) for the stages K_1 (kept in the event work) and
- * K_2..K_s (still in the RK work area); without one, the cubic Hermite basis
+ * K_2..K_S (still in the RK work area, the dense output's extra stages included); without one, the
+ * cubic Hermite basis
  * (y0, h f0, y1, h f1).
  */
 function stepWeights(method: usize, h: f64, theta: f64, weights: usize): void {

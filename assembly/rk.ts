@@ -6,14 +6,15 @@
 // the initial step of Hairer, Norsett, Wanner, "Solving Ordinary Differential
 // Equations I", 2nd ed., Section II.4 (and their code dopri5.f). Save points
 // are hit exactly: methods with a dense output interpolate, the others clip
-// their step to land on the save point. A dense output may need stages
-// beyond the step's (DOP853: 3); they are evaluated after an accepted step
-// only when it is interpolated (a save point inside it, or events).
+// their step to land on the save point (so does dopri8, whose dense output
+// serves its events only: METHOD_DENSE_SAVES). A dense output may need
+// stages beyond the step's (DOP853: 3, dopri8: 1); they are evaluated after
+// an accepted step only when it is interpolated (a save point inside it, or events).
 
 import {
   PROBLEM_N, PROBLEM_D, PROBLEM_GEOMETRY, GEOMETRY_SPHERE,
   METHOD_STAGES, METHOD_ADAPTIVE, METHOD_ERROR_ORDER, METHOD_FSAL, METHOD_DENSE_DEGREE, METHOD_TABLE, METHOD_ERROR_KIND,
-  METHOD_PI_BETA, METHOD_DENSE_STAGES,
+  METHOD_PI_BETA, METHOD_DENSE_STAGES, METHOD_DENSE_SAVES,
   CONTROL_T0, CONTROL_T1, CONTROL_DT, CONTROL_RTOL, CONTROL_ATOL, CONTROL_MAX_STEPS, CONTROL_N_SAVE,
   CONTROL_SAVE_TIMES, CONTROL_SAVE_OUT, CONTROL_STATE, CONTROL_WORK, CONTROL_FACOLD, CONTROL_STATUS,
   CONTROL_T_REACHED, CONTROL_DT_NEXT, CONTROL_STEPS, CONTROL_REJECTED, CONTROL_RHS_EVALS, CONTROL_N_SAVED,
@@ -181,6 +182,8 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const stagesDense = max(s, <i32>slot(method, METHOD_DENSE_STAGES));
   const tableE3 = tableDense + (<usize>(stagesDense * degree) << 3);
   const tableExtra = tableE3 + (<usize>s << 3);
+  // Save points from the dense output, or steps that end at them.
+  const denseSaves = degree > 0 && slot(method, METHOD_DENSE_SAVES) != 0;
 
   const t0 = slot(control, CONTROL_T0);
   const tEnd = slot(control, CONTROL_T1);
@@ -237,7 +240,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
       break;
     }
     let stop = tEnd;
-    if (degree == 0 && saved < nSave) stop = Math.min(stop, load<f64>(saveTimes + (<usize>saved << 3)));
+    if (!denseSaves && saved < nSave) stop = Math.min(stop, load<f64>(saveTimes + (<usize>saved << 3)));
     let hStep = h;
     let tNew = t + hStep;
     if (stop - t <= hStep * (1 + SNAP_RELATIVE)) {
@@ -286,7 +289,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
     // this step will be interpolated: events (every step), or a save point strictly inside it.
     if (
       stagesDense > s &&
-      (eventWork != 0 || (saved < nSave && load<f64>(saveTimes + (<usize>saved << 3)) < tNew))
+      (eventWork != 0 || (denseSaves && saved < nSave && load<f64>(saveTimes + (<usize>saved << 3)) < tNew))
     ) {
       for (let r = 0; r < stagesDense - s; r++) {
         combineStages(ytmp, y, hStep, tableExtra + (<usize>(r * stagesDense) << 3), s + r, work, bytes, m);
@@ -320,7 +323,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
       const ts = load<f64>(saveTimes + (<usize>saved << 3));
       if (ts > tAccept) break;
       const dst = saveOut + <usize>saved * bytes;
-      if (ts == tAccept || degree == 0) {
+      if (ts == tAccept || !denseSaves) {
         memory.copy(dst, yNew, bytes);
       } else {
         denseOutput(dst, y, hStep, (ts - t) / hStep, tableDense, degree, stagesDense, work, bytes, m);

@@ -17,8 +17,8 @@ export type Geometry = 'euclidean' | 'sphere';
 
 /**
  * Integration methods: adaptive Dormand-Prince 5(4) (dense output of order 4) or 8(7) (Prince & Dormand's
- * RK8(7)13M: 13 stages a step, far fewer steps at tight tolerances; no dense output, so its save points end
- * steps and its events are located on a cubic Hermite interpolant) or 8(5,3) (Hairer's DOP853, SciPy's
+ * RK8(7)13M: 13 stages a step, far fewer steps at tight tolerances; its save points end steps, its events
+ * are located on a dense output of order 5) or 8(5,3) (Hairer's DOP853, SciPy's
  * 'DOP853': 12 stages a step, a less pessimistic error estimate, and a dense output of order 7 that costs
  * 3 more evaluations on the steps it interpolates); or fixed-step RK4, Heun, explicit Euler.
  */

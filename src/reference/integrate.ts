@@ -137,7 +137,7 @@ class ReferenceIntegration implements Integration {
     const sphere = geometry === 'sphere';
     const f = (x: Float64Array) => referenceField(x, this.problem, layerIndex);
     const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder, errorKind, e3, piBeta } = this.method;
-    const { denseStages, extraA } = this.method;
+    const { denseStages, extraA, denseSaves } = this.method;
     const expo = 1 / (errorOrder + 1) - 0.75 * piBeta;
     const saves: Float64Array[] = [];
     const located: LocatedEvent[] = [];
@@ -182,7 +182,7 @@ class ReferenceIntegration implements Integration {
         break;
       }
       let stop = c.t1;
-      if (denseDegree === 0 && saves.length < c.saveTimes.length) stop = Math.min(stop, c.saveTimes[saves.length]);
+      if (!denseSaves && saves.length < c.saveTimes.length) stop = Math.min(stop, c.saveTimes[saves.length]);
       let hStep = h;
       let tNew = t + hStep;
       if (stop - t <= hStep * (1 + SNAP_RELATIVE)) {
@@ -247,7 +247,7 @@ class ReferenceIntegration implements Integration {
       if (sphere) normalizeRows(yNew, n, d);
       // The dense output's extra stages (DOP853), only for a step that will be interpolated (as assembly/rk.ts).
       const nextSave = saves.length < c.saveTimes.length ? c.saveTimes[saves.length] : Number.POSITIVE_INFINITY;
-      if (denseStages > s && (keepStep || nextSave < tNew)) {
+      if (denseStages > s && (keepStep || (denseSaves && nextSave < tNew))) {
         for (let r = 0; r < denseStages - s; r++) {
           k[s + r] = f(combine(y, hStep, extraA.subarray(r * denseStages, (r + 1) * denseStages), k, s + r));
           evals++;
@@ -288,7 +288,7 @@ class ReferenceIntegration implements Integration {
       while (saves.length < c.saveTimes.length) {
         const ts = c.saveTimes[saves.length];
         if (ts > tAccept) break;
-        if (ts === tAccept || denseDegree === 0) {
+        if (ts === tAccept || !denseSaves) {
           saves.push(Float64Array.from(yNew));
         } else {
           const theta = (ts - t) / hStep;

@@ -161,5 +161,6 @@ export const dop853: ButcherTableau = {
   dop853Error: { e5, e3: b.map((bi, i) => (bhh[i] === undefined ? bi : sub(bi, d(bhh[i] as string)))) },
   fsal: true,
   dense: dop853Dense(b),
+  denseOrder: 7,
   denseStages: dop853DenseStages,
 };

@@ -50,4 +50,5 @@ export const dopri5: ButcherTableau = {
   bHat,
   fsal: true,
   dense: b.map((_, i) => denseRow(i)),
+  denseOrder: 4,
 };

@@ -1,4 +1,5 @@
-import { frac, ZERO } from './rational.js';
+import { dopri8Dense } from './dopri8-dense.js';
+import { frac, ONE, ZERO } from './rational.js';
 import type { ButcherTableau } from './tableau.js';
 
 // Prince & Dormand, "High order embedded Runge-Kutta formulae", J. Comput. Appl. Math. 7 (1981) 67-75:
@@ -39,7 +40,10 @@ const b7 = [
   ZERO,
 ];
 
-/** Dormand-Prince 8(7): 13 stages, 7th-order embedded error estimate, no dense output. */
+/**
+ * Dormand-Prince 8(7): 13 stages, 7th-order embedded error estimate, and Bogacki & Shampine's dense output
+ * (dopri8-dense.ts, order 5) on one more stage, f(y_new), for its events only: save points end steps.
+ */
 export const dopri8: ButcherTableau = {
   name: 'dopri8',
   order: 8,
@@ -142,4 +146,11 @@ export const dopri8: ButcherTableau = {
   ],
   bHat: b7,
   fsal: false,
+  dense: dopri8Dense(),
+  // The 14th stage of the dense output: f(y_new), y_new = y + h sum_j b_j k_j.
+  denseStages: { a: [b8], c: [ONE] },
+  // Of order 5 in theta, to the 20 printed digits (b_j(1) = b_j only to ~1e-12): events only.
+  denseOrder: 5,
+  denseHoldsTo: 1e-12,
+  denseSaves: false,
 };

@@ -46,6 +46,16 @@ export interface ButcherTableau {
    * the step's stages then the earlier extra ones; `c` holds their row sums.
    */
   readonly denseStages?: { readonly a: readonly (readonly Rational[])[]; readonly c: readonly Rational[] };
+  /** Order of the dense output in theta (the order conditions test/tableaus.test.ts checks it to). */
+  readonly denseOrder?: number;
+  /**
+   * Whether save points are interpolated on the dense output (default true). false: steps end at save
+   * points, and the dense output serves events only (dopri8, whose interpolant is of lower order than its
+   * steps: interpolated saves would lose the accuracy its steps deliver).
+   */
+  readonly denseSaves?: boolean;
+  /** Accuracy of the dense output's coefficients when printed decimals (default conditionsHoldTo). */
+  readonly denseHoldsTo?: number;
 }
 
 /** The tableau as float64, in the order of the WASM method record (abi.ts). */
@@ -68,6 +78,8 @@ export interface NumericTableau {
   readonly errorKind: number;
   /** The e3 weights of dop853Error (zeros otherwise). */
   readonly e3: Float64Array;
+  /** Whether save points are interpolated (a dense output and ButcherTableau.denseSaves); else steps end at them. */
+  readonly denseSaves: boolean;
   /** Stages of the dense output, S >= stages: S - stages extra stages (ButcherTableau.denseStages). */
   readonly denseStages: number;
   /** S x denseDegree, row-major. */
@@ -128,6 +140,7 @@ export function numericTableau(t: ButcherTableau): NumericTableau {
     errorKind: t.dop853Error ? 1 : 0,
     piBeta: t.piBeta ?? PI_BETA,
     e3,
+    denseSaves: degree > 0 && (t.denseSaves ?? true),
     denseStages: stagesDense,
     dense,
     extraA,

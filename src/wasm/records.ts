@@ -117,6 +117,7 @@ export function writeMethod(arena: Arena, at: number, method: NumericTableau): v
   rec[ABI.METHOD_ERROR_KIND] = method.errorKind;
   rec[ABI.METHOD_PI_BETA] = method.piBeta;
   rec[ABI.METHOD_DENSE_STAGES] = method.denseStages;
+  rec[ABI.METHOD_DENSE_SAVES] = method.denseSaves ? 1 : 0;
   let o = ABI.METHOD_TABLE;
   for (const part of [method.a, method.b, method.c, method.e, method.dense, method.e3, method.extraA]) {
     rec.set(part, o);
