@@ -203,7 +203,7 @@ export function rhsPart(ctx) {
 
 export function solvePart(ctx, rhsResults) {
   const { engines, cases, settings, log, notes, python } = ctx;
-  const { T1, TOLERANCES } = ctx;
+  const { T1, TOLERANCES, SAVE_AT } = ctx;
   log(`\n== Dormand-Prince solve to t1 = ${T1}, rtol ${TOLERANCES.rtol}, atol ${TOLERANCES.atol} ==`);
   const results = [];
   for (const { n, d, tokens } of cases) {
@@ -218,12 +218,20 @@ export function solvePart(ctx, rhsResults) {
     if (engines.relaxedThreads) {
       runs.push(['relaxedThreadsDop853', () => engines.relaxedThreads.solve({ ...options, method: 'dop853' })]);
     }
+    // The same with save points, interpolated on its dense output (SciPy: t_eval).
+    runs.push(['dop853Saves', () => engines.simd.solve({ ...options, method: 'dop853', saveAt: SAVE_AT })]);
+    if (engines.relaxedThreads) {
+      runs.push([
+        'relaxedThreadsDop853Saves',
+        () => engines.relaxedThreads.solve({ ...options, method: 'dop853', saveAt: SAVE_AT }),
+      ]);
+    }
     runs.push(['scalar', () => engines.scalar.solve(options)], ['js', () => engines.js.solve(options)]);
     const backends = {};
     const finals = {};
     let evaluations = null;
     for (const [name, fn] of runs) {
-      const rhsKey = name === 'dop853' ? 'simd' : name === 'relaxedThreadsDop853' ? 'relaxedThreads' : name;
+      const rhsKey = name.startsWith('dop853') ? 'simd' : name.startsWith('relaxedThreadsDop853') ? 'relaxedThreads' : name;
       const rhsMs = rhsResults?.find((r) => r.n === n && r.d === d)?.backends[rhsKey]?.medianMs;
       const estimate = evaluations !== null && rhsMs ? rhsMs * evaluations : null;
       if (evaluations !== null && (estimate === null || estimate > settings.solveSkipMs)) {
@@ -265,6 +273,8 @@ export function solvePart(ctx, rhsResults) {
         'simd/DOP853': ratio(b.simd, b.scipyDOP853),
         'dop853/DOP853': ratio(b.dop853, b.scipyDOP853),
         'relaxedThreadsDop853/DOP853': ratio(b.relaxedThreadsDop853, b.scipyDOP853),
+        'dop853Saves/DOP853saves': ratio(b.dop853Saves, b.scipyDOP853saves),
+        'relaxedThreadsDop853Saves/DOP853saves': ratio(b.relaxedThreadsDop853Saves, b.scipyDOP853saves),
         'threads/RK45': ratio(b.threads, b.scipyRK45),
         'relaxedThreads/RK45': ratio(b.relaxedThreads, b.scipyRK45),
         'threads/simd': ratio(b.threads, b.simd),

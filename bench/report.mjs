@@ -135,6 +135,33 @@ export function solveTable(results) {
   return { headers, rows };
 }
 
+/** The dop853 solves with save points against SciPy's DOP853 with t_eval (bench/run.mjs SAVE_AT). */
+export function denseTable(results) {
+  const headers = [
+    'N x D',
+    'dop853 steps',
+    'dop853 evals',
+    'SciPy DOP853 evals',
+    'dop853 ms',
+    'dop853 relaxed threads ms',
+    'SciPy DOP853 ms',
+    'dop853/DOP853',
+    'dop853 relaxedThreads/DOP853',
+  ];
+  const rows = results.map((r) => [
+    sizeLabel(r.n, r.d),
+    r.backends.dop853Saves?.stats?.steps ?? '-',
+    r.backends.dop853Saves?.stats?.rhsEvaluations ?? '-',
+    r.backends.scipyDOP853saves?.nfev ?? '-',
+    fmtTimed(r.backends.dop853Saves),
+    fmtTimed(r.backends.relaxedThreadsDop853Saves),
+    fmtTimed(r.backends.scipyDOP853saves),
+    fmtRatio(r.ratios['dop853Saves/DOP853saves']),
+    fmtRatio(r.ratios['relaxedThreadsDop853Saves/DOP853saves']),
+  ]);
+  return { headers, rows };
+}
+
 export function probeTable(probes) {
   const headers = ['build', 'f64x2 mul+add GFLOP/s', 'f32x4 mul+add GFLOP/s', 'f64 exp G/s', 'f32 exp G/s'];
   const rows = Object.entries(probes).map(([name, p]) => [

@@ -45,6 +45,8 @@ const SIZES = [
 const SEED = 1;
 const T1 = 1;
 const TOLERANCES = { rtol: 1e-8, atol: 1e-10 };
+/** Save points of the dense-output comparison: 100 times evenly spaced in (0, T1]. */
+const SAVE_AT = Array.from({ length: 100 }, (_, i) => (T1 * (i + 1)) / 100);
 
 const SETTINGS = {
   full: {
@@ -197,6 +199,12 @@ function summaryMarkdown(report) {
       "steps and RHS evals are from the simd solve; SciPy solve_ivp gets the same tokens and tolerances. *f32: the same solve with `precision: 'float32'`. dop853: the same solve with `method: 'dop853'` (Hairer's DOP853, the method of SciPy's DOP853).",
       '',
     );
+    lines.push(`### DOP853 with ${SAVE_AT.length} save points (dense output), ms per solve (median)`, '');
+    lines.push(R.markdownTable(...Object.values(R.denseTable(report.solve))), '');
+    lines.push(
+      `The dop853 solve above with \`saveAt\`: ${SAVE_AT.length} times evenly spaced in (0, ${T1}], against SciPy's DOP853 with the same \`t_eval\`. Both interpolate them on Hairer's 7th-order dense output, whose 3 extra stages run only on the steps that hold a save point: equal evaluations mean the same steps and the same rule.`,
+      '',
+    );
   }
   if (report.memory) {
     const mem = report.memory;
@@ -279,12 +287,13 @@ async function main() {
     solveSamples: settings.python.solveSamples,
     solveLimitS: settings.python.solveLimitS,
     t1: T1,
+    saveAt: SAVE_AT,
     ...TOLERANCES,
   });
   if (python.skipped) notes.push(`NumPy and SciPy skipped: ${python.skipped}.`);
   else if (python.scipy === null) notes.push('SciPy is not importable: no solve_ivp comparison.');
   notes.push(...(python.notes ?? []));
-  const ctx = { engines, cases, settings, log, notes, tfjs, python, probes, T1, TOLERANCES };
+  const ctx = { engines, cases, settings, log, notes, tfjs, python, probes, T1, TOLERANCES, SAVE_AT };
 
   const rhs = args.only === 'solve' ? null : rhsPart(ctx);
   const solve = args.only === 'rhs' ? null : solvePart(ctx, rhs);
@@ -338,6 +347,7 @@ async function main() {
     log(`\nFitted exponents\n${R.textTable(...Object.values(R.exponentTable(report.exponents)))}`);
   }
   if (solve) log(`\nDormand-Prince solve to t1 = ${T1}, ms per solve\n${R.textTable(...Object.values(R.solveTable(solve)))}`);
+  if (solve) log(`\nDOP853 with ${SAVE_AT.length} save points\n${R.textTable(...Object.values(R.denseTable(solve)))}`);
   log(`\nmemory: ${JSON.stringify(memory)}`);
   if (notes.length > 0) log(`\nNotes:\n${notes.map((x) => `- ${x}`).join('\n')}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
