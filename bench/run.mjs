@@ -214,7 +214,7 @@ function summaryMarkdown(report) {
       mem.error
         ? `The N = 65536, D = 16 solve failed: ${mem.error}.`
         : `A solve with N = ${mem.n}, D = ${mem.d} (${mem.method}, backend ${mem.backend}, ${R.fmtMs(mem.ms)} ms) peaked at ` +
-            `${(mem.peakRssBytes / 2 ** 20).toFixed(0)} MiB resident (WebAssembly memory ${(mem.wasmMemoryBytes / 2 ** 20).toFixed(0)} MiB).`,
+            `${(mem.peakRssBytes / 2 ** 20).toFixed(0)} MiB resident (${mem.peakRssSource ?? 'maxRSS'}; WebAssembly memory ${(mem.wasmMemoryBytes / 2 ** 20).toFixed(0)} MiB).`,
       '',
     );
   }
