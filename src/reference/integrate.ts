@@ -245,7 +245,7 @@ class ReferenceIntegration implements Integration {
       }
 
       if (sphere) normalizeRows(yNew, n, d);
-      // The dense output's extra stages (DOP853), only for a step that will be interpolated (as assembly/rk.ts).
+      // The dense output's extra stages (dop853, dopri8), only for a step that will be interpolated (as assembly/rk.ts).
       const nextSave = saves.length < c.saveTimes.length ? c.saveTimes[saves.length] : Number.POSITIVE_INFINITY;
       if (denseStages > s && (keepStep || (denseSaves && nextSave < tNew))) {
         for (let r = 0; r < denseStages - s; r++) {
