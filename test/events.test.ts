@@ -58,7 +58,7 @@ describe.each(BACKEND_NAMES)('events on %s', (backend) => {
   it.each([
     ['dop853', 'its 7th-order dense output (3 extra stages a step)'],
     ['dopri8', 'its 5th-order dense output (1 extra stage a step)'],
-  ] as const)('locates it with %s on %s: to 1e-9 at rtol 1e-10', async (method) => {
+  ] as const)('locates it with %s on %s: to 1e-9 at rtol 1e-10', async (method, _interpolant) => {
     const engine = await engineFor(backend);
     const exact = timeToReach(A, C);
     const events: EventSpec[] = [{ kind: 'corridor', level: C, tokens: [1], terminal: true }];
