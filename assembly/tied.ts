@@ -345,6 +345,34 @@ export function tiedRows(
   const sums = tiedSumsPtr;
   const normalizers = normalizersPtr;
   layoutTiedScratch(own, n, d, dk);
+  if (value == 0) {
+    // Identity V: the loop below fused (no zeroing, axpy or addValueRow call per row and part), with its
+    // operations in the same order (0 + z_0 + z_1 + ..., then out + (1 / l) sum): the same bits.
+    for (let i = r0; i < r1; i++) {
+      let l: f64 = 0;
+      for (let p = 0; p < partCount; p++) l += load<f64>(normalizers + <usize>p * normalizersBytes + (<usize>i << 3));
+      const scale = 1.0 / l;
+      const zi = sums + <usize>i * zRow;
+      const o = out + <usize>i * rowBytes;
+      let k = 0;
+      if (ASC_FEATURE_SIMD) {
+        const sv = f64x2.splat(scale);
+        for (; k + 2 <= d; k += 2) {
+          const c = <usize>k << 3;
+          let acc = f64x2.splat(0);
+          for (let p = 0; p < partCount; p++) acc = f64x2.add(acc, v128.load(zi + <usize>p * sumsBytes + c));
+          v128.store(o + c, f64x2.add(v128.load(o + c), f64x2.mul(sv, acc)));
+        }
+      }
+      for (; k < d; k++) {
+        const c = <usize>k << 3;
+        let acc: f64 = 0;
+        for (let p = 0; p < partCount; p++) acc += load<f64>(zi + <usize>p * sumsBytes + c);
+        store<f64>(o + c, load<f64>(o + c) + scale * acc);
+      }
+    }
+    return;
+  }
   for (let i = r0; i < r1; i++) {
     let l: f64 = 0;
     memory.fill(sum, 0, rowBytes);
