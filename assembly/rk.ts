@@ -184,6 +184,12 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const tableExtra = tableE3 + (<usize>s << 3);
   // Save points from the dense output, or steps that end at them.
   const denseSaves = degree > 0 && slot(method, METHOD_DENSE_SAVES) != 0;
+  // dopri8's one extra stage is f(y_new) itself (its row of A is b, the same sum in the same order as
+  // y_new's): off the sphere it is the step-end value the events keep, not to be evaluated twice.
+  let extraIsEnd = !fsal && stagesDense == s + 1;
+  for (let j = 0; j < s && extraIsEnd; j++) {
+    if (load<f64>(tableExtra + (<usize>j << 3)) != load<f64>(tableB + (<usize>j << 3))) extraIsEnd = false;
+  }
 
   const t0 = slot(control, CONTROL_T0);
   const tEnd = slot(control, CONTROL_T1);
@@ -304,6 +310,8 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
       memory.copy(yEnd, yNew, bytes);
       if (fsal && !sphere) {
         memory.copy(fEnd, work + <usize>(s - 1) * bytes, bytes);
+      } else if (extraIsEnd && !sphere) {
+        memory.copy(fEnd, work + <usize>s * bytes, bytes); // evaluated above: eventWork != 0
       } else {
         fieldRhs(problem, yNew, fEnd);
         evals++;

@@ -68,6 +68,17 @@ describe.each(BACKEND_NAMES)('events on %s', (backend) => {
     expect(Math.abs(sol.events[0].t - exact)).toBeLessThan(1e-9);
   });
 
+  it('dopri8 with events: 12 new stages per attempt and one per accepted step, f(y_new), shared by its interpolant and the step end', async () => {
+    const engine = await engineFor(backend);
+    const sol = engine.solve(
+      pairOptions([{ kind: 'corridor', level: C, tokens: [1] }], { method: 'dopri8', rtol: 1e-10, atol: 1e-10 }),
+    );
+    expect(sol.status).toBe('success');
+    const { steps, rejected, rhsEvaluations } = sol.stats;
+    // f(y0) and the initial-step probe, then stages 2..13 of every attempt, then the extra stage.
+    expect(rhsEvaluations).toBe(2 + 12 * (steps + rejected) + steps);
+  });
+
   it('keeps integrating past a non-terminal event, and honours the direction', async () => {
     const engine = await engineFor(backend);
     const exact = timeToReach(A, C);

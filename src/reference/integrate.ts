@@ -138,6 +138,8 @@ class ReferenceIntegration implements Integration {
     const f = (x: Float64Array) => referenceField(x, this.problem, layerIndex);
     const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder, errorKind, e3, piBeta } = this.method;
     const { denseStages, extraA, denseSaves } = this.method;
+    // dopri8's extra stage is f(y_new) (its row of A is b): off the sphere, the step-end value (as assembly/rk.ts).
+    const extraIsEnd = !fsal && denseStages === s + 1 && Array.from(b).every((bj, j) => extraA[j] === bj);
     const expo = 1 / (errorOrder + 1) - 0.75 * piBeta;
     const saves: Float64Array[] = [];
     const located: LocatedEvent[] = [];
@@ -258,6 +260,8 @@ class ReferenceIntegration implements Integration {
       if (keepStep) {
         if (fsal && !sphere) {
           fEnd = k[s - 1];
+        } else if (extraIsEnd && !sphere) {
+          fEnd = k[s];
         } else {
           fEnd = f(yNew);
           evals++;
