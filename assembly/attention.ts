@@ -40,7 +40,7 @@ import { projectOnTangent } from './geometry';
 import { madd } from './simd';
 import { headRowsF32 } from './f32/attention';
 import { packKeys, queryRow, scoreBlock } from './scores';
-import { tiedApplies, tiedPrepareProblem, tiedPartProblem, tiedRowsProblem } from './tied';
+import { tiedApplies, tiedPrepareProblem, tiedPartProblem, tiedRowsProblem } from './tied-dispatch';
 import {
   KEY_PANEL, ROW_BLOCK, BLOCK_ROWS, SMALL_D, tiedParts, paddedKeys, tileKeys, layoutScratch,
   valuesPtr, queriesPtr, scoresPtr, sumsPtr, maxPtr, totalPtr,

@@ -5,7 +5,7 @@
 export * from './abi';
 export * from './threads-abi';
 export { attentionRhs, attentionRhsRows, attentionMatrix, attentionScratchBytes } from './attention';
-export { attentionKernel } from './tied';
+export { attentionKernel } from './tied-dispatch';
 export { rkSolve } from './rk';
 export { rkInterpolate, eventWorkBytes } from './events';
 export { expArray } from './exp';

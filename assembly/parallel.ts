@@ -30,7 +30,7 @@ import {
 import { slot, pointerSlot } from './records';
 import { attentionRhsRows } from './attention';
 import { projectOnTangent } from './geometry';
-import { tiedApplies, tiedPrepareProblem, tiedRowsProblem, tiedPartProblem } from './tied';
+import { tiedApplies, tiedPrepareProblem, tiedRowsProblem, tiedPartProblem } from './tied-dispatch';
 import { tiedParts } from './scratch';
 import { field } from './field';
 import { runBatchItems } from './batch';

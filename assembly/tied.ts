@@ -33,20 +33,13 @@
 // many threads there are: results are the same bits on 1 or T threads.
 // Problems whose sums would pass TIED_MAX_SUMS take the row-max kernel.
 
-import {
-  PROBLEM_N, PROBLEM_D, PROBLEM_HEADS, PROBLEM_SCRATCH, PROBLEM_BETA, PROBLEM_CAUSAL, PROBLEM_PRECISION, PROBLEM_HEAD0, HEAD_DK,
-  HEAD_QUERY, HEAD_KEY, HEAD_VALUE, PRECISION_FLOAT32, PROBLEM_KERNEL, KERNEL_AUTO,
-} from './abi';
-import { slot, pointerSlot } from './records';
 import { expScalar, expVectorNoNaN } from './exp';
 import { addValueRow } from './linalg';
 import { axpy } from './vec';
 import { madd } from './simd';
 import { packKeys, scoreBlock } from './scores';
-import { tiedPrepareF32, tiedPartF32 } from './f32/tied';
-import { tiedSmallWidths, tiedSmallPrepare, tiedSmallPart, tiedSmallRows } from './tied-small';
 import {
-  KEY_PANEL, ROW_BLOCK, TIED_TILE, TIED_RANGE, TIED_MAX_HALF_NORM, paddedKeys, tiedParts, tiedWidth, tiedWidthF32,
+  KEY_PANEL, ROW_BLOCK, TIED_TILE, TIED_RANGE, TIED_MAX_HALF_NORM, paddedKeys, tiedParts, tiedWidth,
   tiedFits, tiedTiles, tiedPartOf, tiedPartSumsBytes, tiedPartNormalizersBytes, layoutTiedScratch,
   keysPtr, valuesPtr, queriesPtr, scoresPtr, transposedScoresPtr, workPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr,
 } from './scratch';
@@ -382,77 +375,4 @@ export function tiedRows(
     }
     addValueRow(sum, d, value, 1.0 / l, out + <usize>i * rowBytes);
   }
-}
-
-/**
- * Whether the problem's field can take the tied kernel: one head with the
- * same query and key matrix (or both identity), beta > 0, no causal mask,
- * and the problem does not ask for the row-max kernel (PROBLEM_KERNEL); and
- * either more than one tile of tokens (N > TIED_TILE: with one tile the tiled
- * kernel saves nothing) or, in float64, small widths (tied-small.ts, which
- * has no tiles). (The prepare step may still refuse, on the size or the data's range.)
- */
-export function tiedApplies(problem: usize): bool {
-  if (
-    !(<i32>slot(problem, PROBLEM_HEADS) == 1 &&
-      pointerSlot(problem, PROBLEM_HEAD0 + HEAD_QUERY) == pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY) &&
-      slot(problem, PROBLEM_BETA) > 0 && <i32>slot(problem, PROBLEM_CAUSAL) == 0 &&
-      <i32>slot(problem, PROBLEM_KERNEL) == KERNEL_AUTO)
-  ) return false;
-  return <i32>slot(problem, PROBLEM_N) > TIED_TILE || takesSmall(problem);
-}
-
-/** Whether the tied head runs on tied-small.ts (float64, D and d_k below SMALL_D). */
-function takesSmall(problem: usize): bool {
-  return !isFloat32(problem) &&
-    tiedSmallWidths(<i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK));
-}
-
-// @ts-ignore: decorator
-@inline function isFloat32(problem: usize): bool {
-  return <i32>slot(problem, PROBLEM_PRECISION) == PRECISION_FLOAT32;
-}
-
-/** tiedPrepare (or tiedPrepareF32) for the problem's head (see tiedApplies) on `scratch`. */
-export function tiedPrepareProblem(problem: usize, x: usize, scratch: usize): bool {
-  const n = <i32>slot(problem, PROBLEM_N);
-  const d = <i32>slot(problem, PROBLEM_D);
-  const dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
-  const key = pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY);
-  const beta = slot(problem, PROBLEM_BETA);
-  if (isFloat32(problem)) return tiedPrepareF32(x, n, d, dk, key, beta, scratch);
-  if (takesSmall(problem)) return tiedSmallPrepare(x, n, d, dk, key, beta, scratch);
-  return tiedPrepare(x, n, d, dk, key, beta, scratch);
-}
-
-/** tiedPart (or tiedPartF32) for the problem's head. */
-export function tiedPartProblem(problem: usize, p: i32, parts: usize, own: usize): void {
-  const n = <i32>slot(problem, PROBLEM_N);
-  const d = <i32>slot(problem, PROBLEM_D);
-  const dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
-  const beta = slot(problem, PROBLEM_BETA);
-  if (isFloat32(problem)) tiedPartF32(n, d, dk, beta, p, parts, own);
-  else if (takesSmall(problem)) tiedSmallPart(n, d, dk, beta, p, parts, own);
-  else tiedPart(n, d, dk, beta, p, parts, own);
-}
-
-/** tiedRows (or tiedSmallRows) for the problem's head. */
-export function tiedRowsProblem(problem: usize, out: usize, r0: i32, r1: i32, parts: usize, own: usize): void {
-  const n = <i32>slot(problem, PROBLEM_N);
-  const d = <i32>slot(problem, PROBLEM_D);
-  const dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
-  const value = pointerSlot(problem, PROBLEM_HEAD0 + HEAD_VALUE);
-  if (takesSmall(problem)) tiedSmallRows(n, d, dk, value, out, r0, r1, parts, own);
-  else tiedRows(n, d, dk, isFloat32(problem) ? tiedWidthF32(d) : tiedWidth(d), value, out, r0, r1, parts, own);
-}
-
-/**
- * Which kernel attentionRhs runs on this problem and these tokens: 2 the
- * small-width tied kernel (tied-small.ts), 1 the tiled tied kernel, 0 the
- * row-max kernel (attention.ts). Prepares the tied kernel in the problem's
- * scratch to find out (O(N D)); for tests and diagnostics.
- */
-export function attentionKernel(problem: usize, x: usize): i32 {
-  if (!tiedApplies(problem) || !tiedPrepareProblem(problem, x, pointerSlot(problem, PROBLEM_SCRATCH))) return 0;
-  return takesSmall(problem) ? 2 : 1;
 }
