@@ -197,7 +197,10 @@ export interface SolveOptions extends AttentionOptions {
   readonly precision?: Precision;
   /** End time (t0 = 0). */
   readonly t1: number;
-  /** Times to report, increasing, inside [0, t1]; default [t1]. */
+  /**
+   * Times to report, increasing, inside [0, t1]; default [t1]. dopri5 and dop853 interpolate them on their
+   * dense outputs (no extra steps); dopri8 and the fixed-step methods end a step at each.
+   */
   readonly saveAt?: readonly number[];
   /** Default 'dopri5'. */
   readonly method?: MethodName;
