@@ -32,10 +32,9 @@ export const METHOD_ERROR_ORDER: i32 = 2; // order q of the embedded estimate
 export const METHOD_FSAL: i32 = 3; // 1: last stage is f(y_new)
 export const METHOD_DENSE_DEGREE: i32 = 4; // degree of the dense-output polynomials, 0: none
 export const METHOD_ERROR_KIND: i32 = 5; // 0: RMS of h sum e_i k_i; 1: DOP853's estimate from e (e5) and e3
-export const METHOD_PI_BETA: i32 = 6; // beta of the PI step-size controller (0.04: dopri5.f; 0: dop853.f)
-export const METHOD_DENSE_STAGES: i32 = 7; // S >= s: stages of the dense output (S - s evaluated after a step, when interpolated)
-export const METHOD_DENSE_SAVES: i32 = 8; // 1: save points are interpolated; 0: steps end at them (events still interpolate)
-export const METHOD_TABLE: i32 = 9; // A (s*s), b (s), c (s), e (s), dense (S*degree), e3 (s), extra A ((S-s)*S)
+export const METHOD_DENSE_STAGES: i32 = 6; // S >= s: stages of the dense output (S - s evaluated after a step, when interpolated)
+export const METHOD_DENSE_SAVES: i32 = 7; // 1: save points are interpolated; 0: steps end at them (events still interpolate)
+export const METHOD_TABLE: i32 = 8; // A (s*s), b (s), c (s), e (s), dense (S*degree), e3 (s), extra A ((S-s)*S)
 
 // Control record: one solve segment, inputs then outputs.
 export const CONTROL_T0: i32 = 0;
@@ -50,6 +49,12 @@ export const CONTROL_SAVE_OUT: i32 = 8; // pointer, n_save * N * D
 export const CONTROL_STATE: i32 = 9; // pointer, N * D, in: y(t0), out: y(t reached)
 export const CONTROL_WORK: i32 = 10; // pointer, (s + 2) * N * D
 export const CONTROL_FACOLD: i32 = 11; // PI controller memory, in and out
+// The step-size controller (dopri5.f's PI control): h_new = h err^-alpha facold^beta safety, with
+// alpha = 1/(q+1) - 0.75 beta, the ratio h_new / h kept in [FAC_MIN, FAC_MAX].
+export const CONTROL_PI_BETA: i32 = 12; // beta, weight of the previous error (0.04: dopri5.f; 0: I control)
+export const CONTROL_SAFETY: i32 = 13; // safety factor (0.9)
+export const CONTROL_FAC_MIN: i32 = 14; // smallest h_new / h (0.2)
+export const CONTROL_FAC_MAX: i32 = 15; // largest h_new / h (10)
 export const CONTROL_STATUS: i32 = 16; // out: a STATUS_* code
 export const CONTROL_T_REACHED: i32 = 17; // out
 export const CONTROL_DT_NEXT: i32 = 18; // out: proposed next step

@@ -14,7 +14,8 @@
 import {
   PROBLEM_N, PROBLEM_D, PROBLEM_GEOMETRY, GEOMETRY_SPHERE,
   METHOD_STAGES, METHOD_ADAPTIVE, METHOD_ERROR_ORDER, METHOD_FSAL, METHOD_DENSE_DEGREE, METHOD_TABLE, METHOD_ERROR_KIND,
-  METHOD_PI_BETA, METHOD_DENSE_STAGES, METHOD_DENSE_SAVES,
+  METHOD_DENSE_STAGES, METHOD_DENSE_SAVES,
+  CONTROL_PI_BETA, CONTROL_SAFETY, CONTROL_FAC_MIN, CONTROL_FAC_MAX,
   CONTROL_T0, CONTROL_T1, CONTROL_DT, CONTROL_RTOL, CONTROL_ATOL, CONTROL_MAX_STEPS, CONTROL_N_SAVE,
   CONTROL_SAVE_TIMES, CONTROL_SAVE_OUT, CONTROL_STATE, CONTROL_WORK, CONTROL_FACOLD, CONTROL_STATUS,
   CONTROL_T_REACHED, CONTROL_DT_NEXT, CONTROL_STEPS, CONTROL_REJECTED, CONTROL_RHS_EVALS, CONTROL_N_SAVED,
@@ -28,12 +29,9 @@ import { fieldRhs } from './parallel'; // the field (softmax or Sinkhorn, split 
 import { normalizeRows } from './geometry';
 import { evaluateEvents, eventFunctionCount, locateEvents, rkInterpolate } from './events';
 
-// PI controller constants of dopri5.f (HNW I, II.4, and Hairer & Wanner II, IV.2); the weight beta of
-// the previous error (Gustafsson's PI control) is the method's (METHOD_PI_BETA: 0.04 as dopri5.f, 0 for
-// dop853 as dop853.f).
-const SAFETY: f64 = 0.9;
-const FAC_MIN: f64 = 0.2; // the step shrinks at most 5x ...
-const FAC_MAX: f64 = 10.0; // ... and grows at most 10x per step
+// The PI step-size controller of dopri5.f (HNW I, II.4, and Hairer & Wanner II, IV.2; Gustafsson's PI
+// control): its beta, safety factor and bounds on h_new / h come in the control record (CONTROL_PI_BETA ..
+// CONTROL_FAC_MAX; src/solvers/control.ts holds the defaults: dopri5.f's, beta 0 for dop853 as dop853.f).
 /** Steps shorter than this fraction of the time scale are reported as 'dt_min'. */
 const DT_MIN_RELATIVE: f64 = 1e-14;
 /** The smallest step anywhere, so that a solve near t = 0 cannot shrink its step to nothing. */
@@ -206,7 +204,10 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const yNew = ytmp + bytes;
   let facold = slot(control, CONTROL_FACOLD);
   if (!(facold > 0)) facold = 1e-4;
-  const piBeta = slot(method, METHOD_PI_BETA);
+  const piBeta = slot(control, CONTROL_PI_BETA);
+  const safety = slot(control, CONTROL_SAFETY);
+  const facMin = slot(control, CONTROL_FAC_MIN);
+  const facMax = slot(control, CONTROL_FAC_MAX);
   const expo = 1.0 / <f64>(errorOrder + 1) - 0.75 * piBeta;
 
   const eventWork = pointerSlot(control, CONTROL_EVENT_WORK);
@@ -270,7 +271,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
       if (!finiteStep) err = Infinity;
       const fac11 = Math.pow(err, expo);
       if (err > 1) {
-        h = hStep / Math.min(1 / FAC_MIN, fac11 / SAFETY);
+        h = hStep / Math.min(1 / facMin, fac11 / safety);
         rejected++;
         lastRejected = true;
         // Below 1e-14 |t| a step barely moves t in float64 (cf. SciPy's min_step, 10 ulp of t).
@@ -279,7 +280,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
         }
         continue;
       }
-      const fac = Math.max(1 / FAC_MAX, Math.min(1 / FAC_MIN, fac11 / Math.pow(facold, piBeta) / SAFETY));
+      const fac = Math.max(1 / facMax, Math.min(1 / facMin, fac11 / Math.pow(facold, piBeta) / safety));
       hNew = hStep / fac;
       if (lastRejected) hNew = Math.min(hNew, hStep);
       facold = Math.max(err, 1e-4);

@@ -184,6 +184,9 @@ export function rhsPart(ctx) {
         'simd/tfjs': ratio(b.simd, b.tfjs),
         'simd/numpy': ratio(b.simd, b.numpy),
         'simd/rowMax': ratio(b.simd, b.rowMax),
+        'rk45Control/RK45': ratio(b.rk45Control, b.scipyRK45),
+        'relaxedRk45Control/RK45': ratio(b.relaxedRk45Control, b.scipyRK45),
+        'relaxedThreadsRk45Control/RK45': ratio(b.relaxedThreadsRk45Control, b.scipyRK45),
         'threads/simd': ratio(b.threads, b.simd),
         'threads/numpy': ratio(b.threads, b.numpy),
         'relaxedThreads/numpy': ratio(b.relaxedThreads, b.numpy),
@@ -226,13 +229,29 @@ export function solvePart(ctx, rhsResults) {
         () => engines.relaxedThreads.solve({ ...options, method: 'dop853', saveAt: SAVE_AT }),
       ]);
     }
+    // dopri5 with SciPy's controller (beta 0: no PI term), which takes RK45's very steps.
+    const scipyControl = { ...options, controller: { beta: 0 } };
+    runs.push(['rk45Control', () => engines.simd.solve(scipyControl)]);
+    if (engines.relaxed) runs.push(['relaxedRk45Control', () => engines.relaxed.solve(scipyControl)]);
+    if (engines.relaxedThreads) runs.push(['relaxedThreadsRk45Control', () => engines.relaxedThreads.solve(scipyControl)]);
     runs.push(['scalar', () => engines.scalar.solve(options)], ['js', () => engines.js.solve(options)]);
     const backends = {};
     const finals = {};
     let evaluations = null;
     for (const [name, fn] of runs) {
-      const rhsKey = name.startsWith('dop853') ? 'simd' : name.startsWith('relaxedThreadsDop853') ? 'relaxedThreads' : name;
-      const rhsMs = rhsResults?.find((r) => r.n === n && r.d === d)?.backends[rhsKey]?.medianMs;
+      // The backend whose RHS time estimates this run (for the skip rule).
+      const rhsKey = name.startsWith('relaxedThreads')
+        ? 'relaxedThreads'
+        : name.startsWith('relaxed')
+          ? 'relaxed'
+          : name.startsWith('dop853') || name.startsWith('rk45')
+            ? 'simd'
+            : name;
+      // Without the RHS part (--only solve): the simd solve's time per evaluation, times what the slow
+      // backends cost over simd at most (bench/README.md: js ~30x, scalar ~5x).
+      const rhsMs = rhsResults
+        ? rhsResults.find((r) => r.n === n && r.d === d)?.backends[rhsKey]?.medianMs
+        : backends.simd?.msPerRhsEvaluation * ({ js: 40, scalar: 8 }[name] ?? 1);
       const estimate = evaluations !== null && rhsMs ? rhsMs * evaluations : null;
       if (evaluations !== null && (estimate === null || estimate > settings.solveSkipMs)) {
         const why = estimate === null ? 'its RHS was not timed' : `estimated ${(estimate / 1000).toFixed(1)} s`;
@@ -277,6 +296,9 @@ export function solvePart(ctx, rhsResults) {
         'relaxedThreadsDop853Saves/DOP853saves': ratio(b.relaxedThreadsDop853Saves, b.scipyDOP853saves),
         'threads/RK45': ratio(b.threads, b.scipyRK45),
         'relaxedThreads/RK45': ratio(b.relaxedThreads, b.scipyRK45),
+        'rk45Control/RK45': ratio(b.rk45Control, b.scipyRK45),
+        'relaxedRk45Control/RK45': ratio(b.relaxedRk45Control, b.scipyRK45),
+        'relaxedThreadsRk45Control/RK45': ratio(b.relaxedThreadsRk45Control, b.scipyRK45),
         'threads/simd': ratio(b.threads, b.simd),
         'relaxed/RK45': ratio(b.relaxed, b.scipyRK45),
         'relaxed/DOP853': ratio(b.relaxed, b.scipyDOP853),

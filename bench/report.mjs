@@ -135,6 +135,37 @@ export function solveTable(results) {
   return { headers, rows };
 }
 
+/** dopri5 with SciPy's controller (controller: { beta: 0 }) against SciPy's RK45: the same steps. */
+export function controlTable(results) {
+  const headers = [
+    'N x D',
+    'steps',
+    'RHS evals',
+    'RK45 evals',
+    'simd ms',
+    'relaxed ms',
+    'relaxed threads ms',
+    'SciPy RK45 ms',
+    'simd/RK45',
+    'relaxed/RK45',
+    'relaxedThreads/RK45',
+  ];
+  const rows = results.map((r) => [
+    sizeLabel(r.n, r.d),
+    r.backends.rk45Control?.stats?.steps ?? '-',
+    r.backends.rk45Control?.stats?.rhsEvaluations ?? '-',
+    r.backends.scipyRK45?.nfev ?? '-',
+    fmtTimed(r.backends.rk45Control),
+    fmtTimed(r.backends.relaxedRk45Control),
+    fmtTimed(r.backends.relaxedThreadsRk45Control),
+    fmtTimed(r.backends.scipyRK45),
+    fmtRatio(r.ratios['rk45Control/RK45']),
+    fmtRatio(r.ratios['relaxedRk45Control/RK45']),
+    fmtRatio(r.ratios['relaxedThreadsRk45Control/RK45']),
+  ]);
+  return { headers, rows };
+}
+
 /** The dop853 solves with save points against SciPy's DOP853 with t_eval (bench/run.mjs SAVE_AT). */
 export function denseTable(results) {
   const headers = [

@@ -199,6 +199,12 @@ function summaryMarkdown(report) {
       "steps and RHS evals are from the simd solve; SciPy solve_ivp gets the same tokens and tolerances. *f32: the same solve with `precision: 'float32'`. dop853: the same solve with `method: 'dop853'` (Hairer's DOP853, the method of SciPy's DOP853).",
       '',
     );
+    lines.push("### dopri5 with SciPy's step-size controller against SciPy RK45, ms per solve (median)", '');
+    lines.push(R.markdownTable(...Object.values(R.controlTable(report.solve))), '');
+    lines.push(
+      "The solve above with `controller: { beta: 0 }`: dopri5.f's PI control without its PI term is the controller of SciPy's `solve_ivp` (safety 0.9, step ratio in [0.2, 10], no growth after a rejection), and its initial step is the same (HNW II.4). Equal evaluations: the same steps, so the ratio is the cost of the same algorithm. attnflow's default (beta 0.04, dopri5.f's) takes a few more steps here.",
+      '',
+    );
     lines.push(`### DOP853 with ${SAVE_AT.length} save points (dense output), ms per solve (median)`, '');
     lines.push(R.markdownTable(...Object.values(R.denseTable(report.solve))), '');
     lines.push(
@@ -347,6 +353,7 @@ async function main() {
     log(`\nFitted exponents\n${R.textTable(...Object.values(R.exponentTable(report.exponents)))}`);
   }
   if (solve) log(`\nDormand-Prince solve to t1 = ${T1}, ms per solve\n${R.textTable(...Object.values(R.solveTable(solve)))}`);
+  if (solve) log(`\ndopri5 with SciPy's controller\n${R.textTable(...Object.values(R.controlTable(solve)))}`);
   if (solve) log(`\nDOP853 with ${SAVE_AT.length} save points\n${R.textTable(...Object.values(R.denseTable(solve)))}`);
   log(`\nmemory: ${JSON.stringify(memory)}`);
   if (notes.length > 0) log(`\nNotes:\n${notes.map((x) => `- ${x}`).join('\n')}`);

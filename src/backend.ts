@@ -2,6 +2,7 @@
 
 import type { SolvePlan } from './options.js';
 import type { FlatProblem } from './problem.js';
+import type { StepControl } from './solvers/control.js';
 import type { NumericTableau } from './solvers/tableau.js';
 import type { BackendName, SolveStatus } from './types.js';
 
@@ -61,6 +62,8 @@ export interface SegmentControl {
   readonly maxSteps: number;
   /** PI controller memory carried across segments (0 at the start). */
   readonly facold: number;
+  /** The step-size controller (adaptive methods). */
+  readonly controller: StepControl;
   /** Sorted save times inside (t0, t1]. */
   readonly saveTimes: Float64Array;
   /** Continue the segment of the previous call (f(y) and the event values are still those of the state). */

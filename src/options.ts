@@ -20,9 +20,10 @@ import {
   positiveInteger,
   sinkhornPlan,
 } from './problem.js';
+import { FAC_MAX, FAC_MIN, PI_BETA_MAX, SAFETY, type StepControl } from './solvers/control.js';
 import { METHOD_NAMES, METHODS } from './solvers/index.js';
 import { type NumericTableau, numericTableau } from './solvers/tableau.js';
-import type { MethodName, SolveOptions } from './types.js';
+import type { MethodName, SolveOptions, StepController } from './types.js';
 import { formatBytes, MAX_WASM_BYTES } from './wasm/arena.js';
 
 const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
@@ -40,6 +41,7 @@ const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
   'rtol',
   'atol',
   'maxSteps',
+  'controller',
   'saveAttention',
   'onProgress',
   'events',
@@ -61,6 +63,8 @@ export interface SolvePlan {
   readonly rtol: number;
   readonly atol: number;
   readonly maxSteps: number;
+  /** Step-size control (its defaults filled in). */
+  readonly controller: StepControl;
   readonly saveAttention: boolean;
   /** Whether the weights change per unit of time. */
   readonly layered: boolean;
@@ -80,6 +84,36 @@ function methodTableau(name: MethodName): NumericTableau {
     NUMERIC_TABLEAUS.set(name, t);
   }
   return t;
+}
+
+const CONTROLLER_KEYS: readonly (keyof StepController)[] = ['beta', 'safety', 'minFactor', 'maxFactor'];
+
+/** The step-size controller: the user's settings, checked, over dopri5.f's defaults and the method's beta. */
+function stepControl(options: StepController | undefined, method: NumericTableau, methodName: MethodName): StepControl {
+  if (options === undefined) return { beta: method.piBeta, safety: SAFETY, minFactor: FAC_MIN, maxFactor: FAC_MAX };
+  if (options === null || typeof options !== 'object') {
+    throw new AttnflowError('invalid_option', 'controller', 'must be an object { beta, safety, minFactor, maxFactor }');
+  }
+  if (!method.adaptive) {
+    throw new AttnflowError(
+      'invalid_option',
+      'controller',
+      `method '${methodName}' takes fixed steps: it has no step-size controller`,
+    );
+  }
+  rejectUnknownKeys(options, CONTROLLER_KEYS, 'controller');
+  const inRange = (v: number | undefined, fallback: number, name: string, ok: (x: number) => boolean, range: string) => {
+    if (v === undefined) return fallback;
+    const x = finite(v, `controller.${name}`);
+    if (!ok(x)) throw new AttnflowError('invalid_value', `controller.${name}`, `is ${x}; must be ${range}`);
+    return x;
+  };
+  return {
+    beta: inRange(options.beta, method.piBeta, 'beta', (x) => x >= 0 && x <= PI_BETA_MAX, `in [0, ${PI_BETA_MAX}]`),
+    safety: inRange(options.safety, SAFETY, 'safety', (x) => x > 1e-4 && x < 1, 'in (1e-4, 1)'),
+    minFactor: inRange(options.minFactor, FAC_MIN, 'minFactor', (x) => x > 0 && x <= 1, 'in (0, 1]'),
+    maxFactor: inRange(options.maxFactor, FAC_MAX, 'maxFactor', (x) => x >= 1, 'at least 1'),
+  };
 }
 
 export function planSolve(options: SolveOptions): SolvePlan {
@@ -142,6 +176,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
   const rtol = options.rtol === undefined ? 1e-8 : positive(options.rtol, 'rtol');
   const atol = options.atol === undefined ? 1e-10 : positive(options.atol, 'atol');
   const maxSteps = options.maxSteps === undefined ? 100000 : positiveInteger(options.maxSteps, 'maxSteps');
+  const controller = stepControl(options.controller, method, methodName);
   const sinkhorn = sinkhornPlan(options);
   const onProgress = options.onProgress ?? null;
   if (onProgress !== null && typeof onProgress !== 'function') {
@@ -175,6 +210,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
     rtol,
     atol,
     maxSteps,
+    controller,
     saveAttention,
     layered: options.layers !== undefined,
     events,

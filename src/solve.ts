@@ -71,6 +71,7 @@ export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: So
         atol: plan.atol,
         maxSteps: plan.maxSteps - steps - rejected,
         facold,
+        controller: plan.controller,
         saveTimes,
         resume,
         // User events look at every accepted step; a progress callback every PROGRESS_STEPS.

@@ -177,6 +177,26 @@ export interface FieldOptions extends AttentionOptions {
 }
 
 /** Options of solve(). */
+/**
+ * The adaptive methods' step-size controller: dopri5.f's PI control (Hairer, Norsett, Wanner I, II.4;
+ * Gustafsson). After a step with error norm err <= 1 the next step is
+ * h * clamp(safety * err^-alpha * errPrev^beta, minFactor, maxFactor), alpha = 1/(q + 1) - 0.75 beta with q
+ * the order of the error estimate and errPrev the previous accepted step's err; a step with err > 1 is
+ * rejected and retried with h * max(minFactor, safety * err^-alpha), and the step after a rejection does not
+ * grow. beta = 0 is the classic controller of SciPy's `solve_ivp`: dopri5 with `{ beta: 0 }` takes the steps
+ * of SciPy's RK45 (and dop853, whose default beta is 0, those of its DOP853).
+ */
+export interface StepController {
+  /** Weight of the previous step's error, in [0, 0.2]; default the method's: 0.04 (dopri5.f) for dopri5 and dopri8, 0 for dop853 (dop853.f). */
+  readonly beta?: number;
+  /** Safety factor, in (1e-4, 1); default 0.9. */
+  readonly safety?: number;
+  /** Smallest ratio of a new step to the last, in (0, 1]; default 0.2. */
+  readonly minFactor?: number;
+  /** Largest ratio of a new step to the last, >= 1; default 10. */
+  readonly maxFactor?: number;
+}
+
 export interface SolveOptions extends AttentionOptions {
   /** Initial tokens X(0), N x D. On the sphere each row is normalized first. */
   readonly tokens: Tokens;
@@ -212,6 +232,8 @@ export interface SolveOptions extends AttentionOptions {
   readonly atol?: number;
   /** Attempted steps (accepted + rejected) allowed over the whole solve; default 100000. */
   readonly maxSteps?: number;
+  /** Step-size control of the adaptive methods (see StepController); default dopri5.f's. */
+  readonly controller?: StepController;
   /** Also return each head's N x N attention matrix at each save time. */
   readonly saveAttention?: boolean;
   /** Events to locate (see EventSpec); the first terminal one ends the solve. */

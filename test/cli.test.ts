@@ -12,6 +12,7 @@ import { insideFolder, npy } from '../src/cli/outputs.js';
 import { PRESETS } from '../src/cli/presets.js';
 import { validateConfig } from '../src/cli/schema.js';
 import { corridorHalfWidth } from '../src/corridor.js';
+import { engineFor } from './helpers.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const work = mkdtempSync(join(tmpdir(), 'attnflow-cli-'));
@@ -235,6 +236,25 @@ print(json.dumps({"shape": list(x.shape), "dtype": str(x.dtype), "t": t.tolist()
     expect(gap(float32, auto)).toBeLessThan(1e-5);
     expect(gap(float32, auto)).toBeGreaterThan(0);
     expect(cli(['run', '--kernel', 'fast']).stderr).toMatch(/kernel: must be one of auto, row-max/);
+  });
+
+  it("--controller sets the step-size control: the library's steps with the same controller", async () => {
+    const tokens = [
+      [0.3, -1.2],
+      [1.1, 0.4],
+      [-0.7, 0.9],
+      [0.2, 0.05],
+    ];
+    const controller = { beta: 0, safety: 0.8, maxFactor: 3 };
+    const common = ['run', '--tokens', JSON.stringify(tokens), '--t1', '5', '--saves', '2', '--backend', 'simd'];
+    const withIt = runJson([...common, '--controller', JSON.stringify(controller), '--out', join(work, 'ctl')]);
+    const engine = await engineFor('simd');
+    const data = { data: Float64Array.from(tokens.flat()), n: 4, d: 2 };
+    const lib = engine.solve({ tokens: data, t1: 5, saveAt: [0, 5], controller });
+    expect(withIt.stats).toEqual(lib.stats);
+    expect(withIt.stats).not.toEqual(engine.solve({ tokens: data, t1: 5, saveAt: [0, 5] }).stats);
+    expect(cli(['run', '--t1', '1', '--controller', '{"beta":-1}']).stderr).toContain('controller.beta: must be >= 0');
+    expect(cli(['run', '--t1', '1', '--controller', 'beta=0']).stderr).toContain('--controller: needs a JSON object');
   });
 
   it('--preset metastability is 5 tokens on the circle, beta = 4, t = 400', () => {

@@ -37,6 +37,7 @@ function fixedStep(backend: Backend, tableau: NumericTableau, steps: number): Fl
     atol: 1,
     maxSteps: 10 * steps,
     facold: 0,
+    controller: plan.controller, // never consulted: tableau is fixed-step
     saveTimes: Float64Array.of(T),
     resume: false,
     stepLimit: 0,

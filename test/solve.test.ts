@@ -206,6 +206,7 @@ describe.each(BACKEND_NAMES)('the dt_min status on %s', (backend) => {
       atol: 1e-10,
       maxSteps: 10000,
       facold: 0,
+      controller: plan.controller,
       saveTimes: Float64Array.of(t0 + 1),
       resume: false,
       stepLimit: 0,

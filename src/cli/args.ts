@@ -44,6 +44,15 @@ function parseValue(raw: string, schema: Schema, flag: string): unknown {
       if (raw === 'true') return true;
       if (raw === 'false') return false;
       return fail('needs true or false');
+    case 'object':
+      if (raw.trim().startsWith('{')) {
+        try {
+          return JSON.parse(raw);
+        } catch (error) {
+          return fail(`is not valid JSON (${(error as Error).message})`);
+        }
+      }
+      return fail('needs a JSON object');
     case 'array': {
       if (raw.trim().startsWith('[')) {
         try {
@@ -127,7 +136,15 @@ export function flagHelp(): string {
   const props = RUN_CONFIG_SCHEMA.properties as Record<string, Schema>;
   return CONFIG_KEYS.map((key) => {
     const s = props[key];
-    const type = s.enum ? s.enum.join('|') : s.type === 'array' ? (s.items?.type === 'number' ? 'n,n,...' : 'JSON') : s.type;
+    const type = s.enum
+      ? s.enum.join('|')
+      : s.type === 'array'
+        ? s.items?.type === 'number'
+          ? 'n,n,...'
+          : 'JSON'
+        : s.type === 'object'
+          ? '{JSON}'
+          : s.type;
     return `  --${kebab(key).padEnd(19)} ${String(type).padEnd(30)} ${s.description ?? ''}`;
   }).join('\n');
 }

@@ -110,6 +110,7 @@ export function executeRun(engine: Engine, plan: RunPlan, progress: (fraction: n
     dt: config.dt,
     rtol: config.rtol,
     atol: config.atol,
+    controller: config.controller,
     precision: config.precision,
     kernel: config.kernel,
   };

@@ -75,6 +75,17 @@ export const RUN_CONFIG_SCHEMA = {
     rtol: { type: 'number', exclusiveMinimum: 0 },
     atol: { type: 'number', exclusiveMinimum: 0 },
     maxSteps: { type: 'integer', minimum: 1, description: 'attempted steps allowed over the whole run' },
+    controller: {
+      type: 'object',
+      additionalProperties: false,
+      description: "step-size control of dopri5, dopri8, dop853 (default dopri5.f's; beta 0: SciPy's controller)",
+      properties: {
+        beta: { type: 'number', minimum: 0, description: "weight of the previous step's error, <= 0.2" },
+        safety: { type: 'number', exclusiveMinimum: 0, description: 'safety factor, < 1 (default 0.9)' },
+        minFactor: { type: 'number', exclusiveMinimum: 0, description: 'smallest new step / last step (default 0.2)' },
+        maxFactor: { type: 'number', minimum: 1, description: 'largest new step / last step (default 10)' },
+      },
+    },
     saveAttention: { type: 'boolean', description: 'write the attention matrices at every save time (JSON and .npy)' },
     heatmapTimes: { type: 'array', items: number, description: 'times of the attention heatmaps (added to the save times)' },
     clusterTolerance: {
@@ -122,6 +133,7 @@ export interface RunConfig {
   rtol?: number;
   atol?: number;
   maxSteps?: number;
+  controller?: { beta?: number; safety?: number; minFactor?: number; maxFactor?: number };
   saveAttention?: boolean;
   heatmapTimes?: number[];
   clusterTolerance?: number;

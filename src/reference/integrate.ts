@@ -4,7 +4,7 @@
 
 import type { Backend, BackendEvents, Integration, LocatedEvent, SegmentControl, SegmentResult } from '../backend.js';
 import type { FlatProblem } from '../problem.js';
-import { DT_MIN_ABSOLUTE, DT_MIN_RELATIVE, FAC_MAX, FAC_MIN, SAFETY, SNAP_RELATIVE } from '../solvers/control.js';
+import { DT_MIN_ABSOLUTE, DT_MIN_RELATIVE, SNAP_RELATIVE } from '../solvers/control.js';
 import type { NumericTableau } from '../solvers/tableau.js';
 import { evaluateEvents, locateEvents } from './events.js';
 import { referenceField, referenceFieldMatrix } from './field.js';
@@ -136,7 +136,8 @@ class ReferenceIntegration implements Integration {
     const { n, d, geometry } = this.problem;
     const sphere = geometry === 'sphere';
     const f = (x: Float64Array) => referenceField(x, this.problem, layerIndex);
-    const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder, errorKind, e3, piBeta } = this.method;
+    const { stages: s, adaptive, fsal, denseDegree, a, b, e, dense, errorOrder, errorKind, e3 } = this.method;
+    const { beta: piBeta, safety, minFactor, maxFactor } = c.controller;
     const { denseStages, extraA, denseSaves } = this.method;
     // dopri8's extra stage is f(y_new) (its row of A is b): off the sphere, the step-end value (as assembly/rk.ts).
     const extraIsEnd = !fsal && denseStages === s + 1 && Array.from(b).every((bj, j) => extraA[j] === bj);
@@ -230,13 +231,13 @@ class ReferenceIntegration implements Integration {
         if (!finiteStep) err = Number.POSITIVE_INFINITY;
         const fac11 = err ** expo;
         if (err > 1) {
-          h = hStep / Math.min(1 / FAC_MIN, fac11 / SAFETY);
+          h = hStep / Math.min(1 / minFactor, fac11 / safety);
           rejected++;
           lastRejected = true;
           if (h < Math.max(DT_MIN_RELATIVE * Math.abs(t), DT_MIN_ABSOLUTE)) status = finiteStep ? DT_MIN : NON_FINITE;
           continue;
         }
-        const fac = Math.max(1 / FAC_MAX, Math.min(1 / FAC_MIN, fac11 / facold ** piBeta / SAFETY));
+        const fac = Math.max(1 / maxFactor, Math.min(1 / minFactor, fac11 / facold ** piBeta / safety));
         hNew = hStep / fac;
         if (lastRejected) hNew = Math.min(hNew, hStep);
         facold = Math.max(err, 1e-4);

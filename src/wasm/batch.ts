@@ -138,6 +138,7 @@ function runChunk(
         atol: plan.atol,
         maxSteps: plan.maxSteps,
         facold: 0,
+        controller: plan.controller,
         saveTimes: plan.saveAt.filter((ts) => ts > 0 && ts <= plan.t1),
         resume: false,
         stepLimit: 0,

@@ -115,7 +115,6 @@ export function writeMethod(arena: Arena, at: number, method: NumericTableau): v
   rec[ABI.METHOD_FSAL] = method.fsal ? 1 : 0;
   rec[ABI.METHOD_DENSE_DEGREE] = method.denseDegree;
   rec[ABI.METHOD_ERROR_KIND] = method.errorKind;
-  rec[ABI.METHOD_PI_BETA] = method.piBeta;
   rec[ABI.METHOD_DENSE_STAGES] = method.denseStages;
   rec[ABI.METHOD_DENSE_SAVES] = method.denseSaves ? 1 : 0;
   let o = ABI.METHOD_TABLE;
@@ -181,6 +180,10 @@ export function writeControl(arena: Arena, at: number, c: SegmentControl, buffer
   ctl[ABI.CONTROL_STATE] = buffers.state;
   ctl[ABI.CONTROL_WORK] = buffers.work;
   ctl[ABI.CONTROL_FACOLD] = c.facold;
+  ctl[ABI.CONTROL_PI_BETA] = c.controller.beta;
+  ctl[ABI.CONTROL_SAFETY] = c.controller.safety;
+  ctl[ABI.CONTROL_FAC_MIN] = c.controller.minFactor;
+  ctl[ABI.CONTROL_FAC_MAX] = c.controller.maxFactor;
   ctl[ABI.CONTROL_EVENT_GROUPS] = buffers.eventGroups;
   ctl[ABI.CONTROL_N_EVENT_GROUPS] = buffers.nEventGroups;
   ctl[ABI.CONTROL_EVENT_VALUES] = buffers.eventValues;
