@@ -75,6 +75,8 @@ export const CONTROL_STEP_LIMIT: i32 = 31; // return after this many accepted st
 export const CONTROL_N_EVENTS: i32 = 32; // event records written at EVENT_OUT by this call
 export const CONTROL_STEP_START: i32 = 33; // the last accepted step is [STEP_START, STEP_END] ...
 export const CONTROL_STEP_END: i32 = 34; // ... (rkInterpolate evaluates it; needs EVENT_WORK)
+// Input:
+export const CONTROL_DT_MAX: i32 = 35; // largest attempted step of an adaptive method (Infinity: none)
 export const CONTROL_SLOTS: i32 = 40;
 
 // Event record: one group of built-in event functions of the same kind.

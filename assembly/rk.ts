@@ -15,7 +15,7 @@ import {
   PROBLEM_N, PROBLEM_D, PROBLEM_GEOMETRY, GEOMETRY_SPHERE,
   METHOD_STAGES, METHOD_ADAPTIVE, METHOD_ERROR_ORDER, METHOD_FSAL, METHOD_DENSE_DEGREE, METHOD_TABLE, METHOD_ERROR_KIND,
   METHOD_DENSE_STAGES, METHOD_DENSE_SAVES,
-  CONTROL_PI_BETA, CONTROL_SAFETY, CONTROL_FAC_MIN, CONTROL_FAC_MAX,
+  CONTROL_PI_BETA, CONTROL_SAFETY, CONTROL_FAC_MIN, CONTROL_FAC_MAX, CONTROL_DT_MAX,
   CONTROL_T0, CONTROL_T1, CONTROL_DT, CONTROL_RTOL, CONTROL_ATOL, CONTROL_MAX_STEPS, CONTROL_N_SAVE,
   CONTROL_SAVE_TIMES, CONTROL_SAVE_OUT, CONTROL_STATE, CONTROL_WORK, CONTROL_FACOLD, CONTROL_STATUS,
   CONTROL_T_REACHED, CONTROL_DT_NEXT, CONTROL_STEPS, CONTROL_REJECTED, CONTROL_RHS_EVALS, CONTROL_N_SAVED,
@@ -208,6 +208,7 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
   const safety = slot(control, CONTROL_SAFETY);
   const facMin = slot(control, CONTROL_FAC_MIN);
   const facMax = slot(control, CONTROL_FAC_MAX);
+  const dtMax = slot(control, CONTROL_DT_MAX);
   const expo = 1.0 / <f64>(errorOrder + 1) - 0.75 * piBeta;
 
   const eventWork = pointerSlot(control, CONTROL_EVENT_WORK);
@@ -248,7 +249,8 @@ export function rkSolve(problem: usize, method: usize, control: usize): i32 {
     }
     let stop = tEnd;
     if (!denseSaves && saved < nSave) stop = Math.min(stop, load<f64>(saveTimes + (<usize>saved << 3)));
-    let hStep = h;
+    // No attempted step longer than dtMax (SciPy's max_step: clipped where each step starts).
+    let hStep = Math.min(h, dtMax);
     let tNew = t + hStep;
     if (stop - t <= hStep * (1 + SNAP_RELATIVE)) {
       hStep = stop - t;

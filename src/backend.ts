@@ -64,6 +64,8 @@ export interface SegmentControl {
   readonly facold: number;
   /** The step-size controller (adaptive methods). */
   readonly controller: StepControl;
+  /** Largest attempted step of an adaptive method (Infinity: none). */
+  readonly dtMax: number;
   /** Sorted save times inside (t0, t1]. */
   readonly saveTimes: Float64Array;
   /** Continue the segment of the previous call (f(y) and the event values are still those of the state). */

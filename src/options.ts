@@ -38,6 +38,7 @@ const SOLVE_KEYS: readonly (keyof SolveOptions)[] = [
   'saveAt',
   'method',
   'dt',
+  'dtMax',
   'rtol',
   'atol',
   'maxSteps',
@@ -60,6 +61,8 @@ export interface SolvePlan {
   readonly saveAt: Float64Array;
   /** Fixed step, or trial step (0: choose). */
   readonly dt: number;
+  /** Largest attempted step (Infinity: none). */
+  readonly dtMax: number;
   readonly rtol: number;
   readonly atol: number;
   readonly maxSteps: number;
@@ -173,6 +176,17 @@ export function planSolve(options: SolveOptions): SolvePlan {
   else if (!method.adaptive) {
     throw new AttnflowError('invalid_option', 'dt', `method '${methodName}' takes fixed steps: give dt`);
   }
+  let dtMax = Number.POSITIVE_INFINITY;
+  if (options.dtMax !== undefined) {
+    if (!method.adaptive) {
+      throw new AttnflowError(
+        'invalid_option',
+        'dtMax',
+        `method '${methodName}' takes fixed steps (dt); dtMax bounds the adaptive methods' steps`,
+      );
+    }
+    dtMax = positive(options.dtMax, 'dtMax');
+  }
   const rtol = options.rtol === undefined ? 1e-8 : positive(options.rtol, 'rtol');
   const atol = options.atol === undefined ? 1e-10 : positive(options.atol, 'atol');
   const maxSteps = options.maxSteps === undefined ? 100000 : positiveInteger(options.maxSteps, 'maxSteps');
@@ -207,6 +221,7 @@ export function planSolve(options: SolveOptions): SolvePlan {
     t1,
     saveAt,
     dt,
+    dtMax,
     rtol,
     atol,
     maxSteps,

@@ -72,6 +72,7 @@ export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: So
         maxSteps: plan.maxSteps - steps - rejected,
         facold,
         controller: plan.controller,
+        dtMax: plan.dtMax,
         saveTimes,
         resume,
         // User events look at every accepted step; a progress callback every PROGRESS_STEPS.

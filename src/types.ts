@@ -226,6 +226,11 @@ export interface SolveOptions extends AttentionOptions {
   readonly method?: MethodName;
   /** Fixed step for rk4, heun, euler (required there); first trial step for dopri5, dopri8, dop853 (default: chosen by HNW II.4). */
   readonly dt?: number;
+  /**
+   * Largest step of dopri5, dopri8, dop853 (SciPy's max_step, dopri5.f's HMAX): every attempted step is
+   * clipped to it; default none. For flows with features shorter than the steps the error control takes.
+   */
+  readonly dtMax?: number;
   /** Relative tolerance for the adaptive methods; default 1e-8. */
   readonly rtol?: number;
   /** Absolute tolerance for the adaptive methods; default 1e-10. */

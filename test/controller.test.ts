@@ -57,6 +57,7 @@ function scipyRk45(
   atol: number,
   ctl: Controller,
   dt = 0,
+  maxStep = Number.POSITIVE_INFINITY,
 ) {
   const m = y0.length;
   let nfev = 0;
@@ -87,6 +88,7 @@ function scipyRk45(
   while (t < t1) {
     let accepted = false;
     let stepRejected = false;
+    if (hAbs > maxStep) hAbs = maxStep;
     while (!accepted) {
       let tNew = t + hAbs;
       if (tNew > t1) tNew = t1;
@@ -142,6 +144,7 @@ interface Case {
   rtol: number;
   atol: number;
   dt?: number;
+  dtMax?: number;
   controller: Controller;
 }
 
@@ -163,6 +166,17 @@ const CASES: Case[] = [
     controller: { beta: 0, safety: 0.7, minFactor: 0.4, maxFactor: 3 },
   },
   {
+    name: 'dtMax 0.03 (max_step)',
+    n: 32,
+    d: 2,
+    seed: 1,
+    t1: 1,
+    rtol: 1e-8,
+    atol: 1e-10,
+    dtMax: 0.03,
+    controller: SCIPY,
+  },
+  {
     name: 'PI control, beta 0.1',
     n: 9,
     d: 2,
@@ -180,14 +194,17 @@ describe.each(BACKEND_NAMES)('controller option on %s', (backend) => {
     const engine = await engineFor(backend);
     const x0 = Float64Array.from(randomMatrix(seededRandom(c.seed), c.n, c.d, 1 / Math.sqrt(c.d)).flat());
     const beta = 1 / Math.sqrt(c.d);
-    const ref = scipyRk45((y) => attentionField(y, c.n, c.d, beta), x0, c.t1, c.rtol, c.atol, c.controller, c.dt);
-    if (c.seed === 1) expect(ref.nfev).toBe(122); // what SciPy's own solve_ivp reports on this problem
+    const ref = scipyRk45((y) => attentionField(y, c.n, c.d, beta), x0, c.t1, c.rtol, c.atol, c.controller, c.dt, c.dtMax);
+    // What SciPy's own solve_ivp reports on this problem; with max_step, at least t1 / max_step steps.
+    if (c.seed === 1 && c.dtMax === undefined) expect(ref.nfev).toBe(122);
+    if (c.dtMax !== undefined) expect(ref.steps).toBeGreaterThanOrEqual(Math.ceil(c.t1 / c.dtMax));
     const sol = engine.solve({
       tokens: { data: x0, n: c.n, d: c.d },
       t1: c.t1,
       rtol: c.rtol,
       atol: c.atol,
       ...(c.dt === undefined ? {} : { dt: c.dt }),
+      ...(c.dtMax === undefined ? {} : { dtMax: c.dtMax }),
       controller: c.controller,
       // The tied kernel rounds differently from the plain softmax above (1e-16 per evaluation): the same
       // steps either way, but this test compares the controller, so both sides use the row-max form.
@@ -239,6 +256,18 @@ describe('controller option: defaults and checks', () => {
   ])('rejects %o with an error naming the field', async (controller, message) => {
     const engine = await engineFor('simd');
     expect(() => engine.solve({ ...base, controller: controller as StepController })).toThrow(message);
+  });
+
+  it('dtMax: checked, refused for fixed-step methods', async () => {
+    const engine = await engineFor('simd');
+    expect(() => engine.solve({ ...base, dtMax: 0 })).toThrow(/dtMax/);
+    expect(() => engine.solve({ ...base, dtMax: Number.NaN })).toThrow(/dtMax/);
+    expect(() => engine.solve({ ...base, method: 'euler', dt: 0.1, dtMax: 0.1 })).toThrow(/dtMax.*'euler' takes fixed steps/);
+    // Bounds every step of every adaptive method: at least t1 / dtMax steps, and unchanged when it never binds.
+    for (const method of ['dopri5', 'dopri8', 'dop853'] as const) {
+      expect(engine.solve({ ...base, method, dtMax: 0.05 }).stats.steps).toBeGreaterThanOrEqual(40);
+      expect(engine.solve({ ...base, method, dtMax: 100 }).stats).toEqual(engine.solve({ ...base, method }).stats);
+    }
   });
 
   it('is refused for fixed-step methods and when not an object', async () => {

@@ -38,6 +38,7 @@ function fixedStep(backend: Backend, tableau: NumericTableau, steps: number): Fl
     maxSteps: 10 * steps,
     facold: 0,
     controller: plan.controller, // never consulted: tableau is fixed-step
+    dtMax: plan.dtMax,
     saveTimes: Float64Array.of(T),
     resume: false,
     stepLimit: 0,

@@ -207,6 +207,7 @@ describe.each(BACKEND_NAMES)('the dt_min status on %s', (backend) => {
       maxSteps: 10000,
       facold: 0,
       controller: plan.controller,
+      dtMax: plan.dtMax,
       saveTimes: Float64Array.of(t0 + 1),
       resume: false,
       stepLimit: 0,

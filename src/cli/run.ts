@@ -108,6 +108,7 @@ export function executeRun(engine: Engine, plan: RunPlan, progress: (fraction: n
     geometry: config.geometry,
     method: config.method,
     dt: config.dt,
+    dtMax: config.dtMax,
     rtol: config.rtol,
     atol: config.atol,
     controller: config.controller,

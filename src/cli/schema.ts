@@ -72,6 +72,7 @@ export const RUN_CONFIG_SCHEMA = {
       exclusiveMinimum: 0,
       description: 'fixed step (rk4, heun, euler) or first trial step (dopri5, dopri8, dop853)',
     },
+    dtMax: { type: 'number', exclusiveMinimum: 0, description: 'largest step of dopri5, dopri8, dop853 (default none)' },
     rtol: { type: 'number', exclusiveMinimum: 0 },
     atol: { type: 'number', exclusiveMinimum: 0 },
     maxSteps: { type: 'integer', minimum: 1, description: 'attempted steps allowed over the whole run' },
@@ -130,6 +131,7 @@ export interface RunConfig {
   saves?: number;
   method?: 'dopri5' | 'dopri8' | 'dop853' | 'rk4' | 'heun' | 'euler';
   dt?: number;
+  dtMax?: number;
   rtol?: number;
   atol?: number;
   maxSteps?: number;

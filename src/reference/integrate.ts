@@ -186,7 +186,7 @@ class ReferenceIntegration implements Integration {
       }
       let stop = c.t1;
       if (!denseSaves && saves.length < c.saveTimes.length) stop = Math.min(stop, c.saveTimes[saves.length]);
-      let hStep = h;
+      let hStep = Math.min(h, c.dtMax);
       let tNew = t + hStep;
       if (stop - t <= hStep * (1 + SNAP_RELATIVE)) {
         hStep = stop - t;

@@ -139,6 +139,7 @@ function runChunk(
         maxSteps: plan.maxSteps,
         facold: 0,
         controller: plan.controller,
+        dtMax: plan.dtMax,
         saveTimes: plan.saveAt.filter((ts) => ts > 0 && ts <= plan.t1),
         resume: false,
         stepLimit: 0,

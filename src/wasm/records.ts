@@ -184,6 +184,7 @@ export function writeControl(arena: Arena, at: number, c: SegmentControl, buffer
   ctl[ABI.CONTROL_SAFETY] = c.controller.safety;
   ctl[ABI.CONTROL_FAC_MIN] = c.controller.minFactor;
   ctl[ABI.CONTROL_FAC_MAX] = c.controller.maxFactor;
+  ctl[ABI.CONTROL_DT_MAX] = c.dtMax;
   ctl[ABI.CONTROL_EVENT_GROUPS] = buffers.eventGroups;
   ctl[ABI.CONTROL_N_EVENT_GROUPS] = buffers.nEventGroups;
   ctl[ABI.CONTROL_EVENT_VALUES] = buffers.eventValues;
