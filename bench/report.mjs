@@ -135,62 +135,44 @@ export function solveTable(results) {
   return { headers, rows };
 }
 
+/** A table from column specs [header, value of a solve result]. */
+function specTable(results, columns) {
+  return { headers: columns.map(([h]) => h), rows: results.map((r) => columns.map(([, value]) => value(r))) };
+}
+
+const stepsOf = (b) => b?.stats?.steps ?? '-';
+const evalsOf = (b) => b?.stats?.rhsEvaluations ?? '-';
+
 /** dopri5 with SciPy's controller (controller: { beta: 0 }) against SciPy's RK45: the same steps. */
 export function controlTable(results) {
-  const headers = [
-    'N x D',
-    'steps',
-    'RHS evals',
-    'RK45 evals',
-    'simd ms',
-    'relaxed ms',
-    'relaxed threads ms',
-    'SciPy RK45 ms',
-    'simd/RK45',
-    'relaxed/RK45',
-    'relaxedThreads/RK45',
-  ];
-  const rows = results.map((r) => [
-    sizeLabel(r.n, r.d),
-    r.backends.rk45Control?.stats?.steps ?? '-',
-    r.backends.rk45Control?.stats?.rhsEvaluations ?? '-',
-    r.backends.scipyRK45?.nfev ?? '-',
-    fmtTimed(r.backends.rk45Control),
-    fmtTimed(r.backends.relaxedRk45Control),
-    fmtTimed(r.backends.relaxedThreadsRk45Control),
-    fmtTimed(r.backends.scipyRK45),
-    fmtRatio(r.ratios['rk45Control/RK45']),
-    fmtRatio(r.ratios['relaxedRk45Control/RK45']),
-    fmtRatio(r.ratios['relaxedThreadsRk45Control/RK45']),
+  return specTable(results, [
+    ['N x D', (r) => sizeLabel(r.n, r.d)],
+    ['steps', (r) => stepsOf(r.backends.rk45Control)],
+    ['RHS evals', (r) => evalsOf(r.backends.rk45Control)],
+    ['RK45 evals', (r) => r.backends.scipyRK45?.nfev ?? '-'],
+    ['simd ms', (r) => fmtTimed(r.backends.rk45Control)],
+    ['relaxed ms', (r) => fmtTimed(r.backends.relaxedRk45Control)],
+    ['relaxed threads ms', (r) => fmtTimed(r.backends.relaxedThreadsRk45Control)],
+    ['SciPy RK45 ms', (r) => fmtTimed(r.backends.scipyRK45)],
+    ['simd/RK45', (r) => fmtRatio(r.ratios['rk45Control/RK45'])],
+    ['relaxed/RK45', (r) => fmtRatio(r.ratios['relaxedRk45Control/RK45'])],
+    ['relaxedThreads/RK45', (r) => fmtRatio(r.ratios['relaxedThreadsRk45Control/RK45'])],
   ]);
-  return { headers, rows };
 }
 
 /** The dop853 solves with save points against SciPy's DOP853 with t_eval (bench/run.mjs SAVE_AT). */
 export function denseTable(results) {
-  const headers = [
-    'N x D',
-    'dop853 steps',
-    'dop853 evals',
-    'SciPy DOP853 evals',
-    'dop853 ms',
-    'dop853 relaxed threads ms',
-    'SciPy DOP853 ms',
-    'dop853/DOP853',
-    'dop853 relaxedThreads/DOP853',
-  ];
-  const rows = results.map((r) => [
-    sizeLabel(r.n, r.d),
-    r.backends.dop853Saves?.stats?.steps ?? '-',
-    r.backends.dop853Saves?.stats?.rhsEvaluations ?? '-',
-    r.backends.scipyDOP853saves?.nfev ?? '-',
-    fmtTimed(r.backends.dop853Saves),
-    fmtTimed(r.backends.relaxedThreadsDop853Saves),
-    fmtTimed(r.backends.scipyDOP853saves),
-    fmtRatio(r.ratios['dop853Saves/DOP853saves']),
-    fmtRatio(r.ratios['relaxedThreadsDop853Saves/DOP853saves']),
+  return specTable(results, [
+    ['N x D', (r) => sizeLabel(r.n, r.d)],
+    ['dop853 steps', (r) => stepsOf(r.backends.dop853Saves)],
+    ['dop853 evals', (r) => evalsOf(r.backends.dop853Saves)],
+    ['SciPy DOP853 evals', (r) => r.backends.scipyDOP853saves?.nfev ?? '-'],
+    ['dop853 ms', (r) => fmtTimed(r.backends.dop853Saves)],
+    ['dop853 relaxed threads ms', (r) => fmtTimed(r.backends.relaxedThreadsDop853Saves)],
+    ['SciPy DOP853 ms', (r) => fmtTimed(r.backends.scipyDOP853saves)],
+    ['dop853/DOP853', (r) => fmtRatio(r.ratios['dop853Saves/DOP853saves'])],
+    ['dop853 relaxedThreads/DOP853', (r) => fmtRatio(r.ratios['relaxedThreadsDop853Saves/DOP853saves'])],
   ]);
-  return { headers, rows };
 }
 
 export function probeTable(probes) {
