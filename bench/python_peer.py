@@ -50,6 +50,12 @@ def timed(fn, max_time, min_samples, max_samples=200):
     return med, len(samples)
 
 
+def median(xs):
+    xs = sorted(xs)
+    m = len(xs) // 2
+    return xs[m] if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2
+
+
 def main():
     spec = json.load(open(sys.argv[1]))
     out = {
@@ -88,21 +94,28 @@ def main():
 
         # DOP853saves: DOP853 with t_eval, interpolated on its dense output (attnflow: saveAt).
         for key, method, t_eval in (("RK45", "RK45", None), ("DOP853", "DOP853", None), ("DOP853saves", "DOP853", spec["saveAt"])):
+            # The median of solveMinSamples or more solves, more while under solveMaxTime seconds (at most 21);
+            # a solve still running past solveCapS seconds of them ends the sampling (the largest cases).
             times = []
             sol = None
-            for _ in range(spec["solveSamples"]):
+            start = time.perf_counter()
+            while True:
                 t = time.perf_counter()
                 sol = solve_ivp(
                     f, (0.0, spec["t1"]), y0, method=method, t_eval=t_eval, rtol=spec["rtol"], atol=spec["atol"]
                 )
                 times.append(time.perf_counter() - t)
+                elapsed = time.perf_counter() - start
+                enough = len(times) >= spec["solveMinSamples"]
+                if len(times) >= 21 or (enough and elapsed >= spec["solveMaxTime"]) or elapsed >= spec["solveCapS"]:
+                    break
             times.sort()
             out["solve"].append(
                 {
                     "n": n,
                     "d": d,
                     "method": key,
-                    "medianMs": times[len(times) // 2] * 1e3,
+                    "medianMs": median(times) * 1e3,
                     "samples": len(times),
                     "nfev": int(sol.nfev),
                     "steps": int(len(sol.t) - 1) if t_eval is None else None,

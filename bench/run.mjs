@@ -56,7 +56,7 @@ const SETTINGS = {
     slowSamples: 3,
     rhsSkipMs: 6000, // RHS calls estimated longer than this are skipped
     solveSkipMs: 30000, // solves estimated longer than this are skipped
-    python: { maxTime: 2, minSamples: 5, solveSamples: 1, solveLimitS: 30 },
+    python: { maxTime: 2, minSamples: 5, solveMinSamples: 3, solveMaxTime: 2, solveCapS: 12, solveLimitS: 30 },
   },
   quick: {
     rhs: { maxTime: 0.2, minSamples: 2, passes: 1 },
@@ -65,7 +65,7 @@ const SETTINGS = {
     slowSamples: 1,
     rhsSkipMs: 2500,
     solveSkipMs: 4000,
-    python: { maxTime: 0.3, minSamples: 2, solveSamples: 1, solveLimitS: 4 },
+    python: { maxTime: 0.3, minSamples: 2, solveMinSamples: 1, solveMaxTime: 0.3, solveCapS: 2, solveLimitS: 4 },
   },
 };
 
@@ -290,7 +290,9 @@ async function main() {
   const python = runPython(cases, {
     maxTime: settings.python.maxTime,
     minSamples: settings.python.minSamples,
-    solveSamples: settings.python.solveSamples,
+    solveMinSamples: settings.python.solveMinSamples,
+    solveMaxTime: settings.python.solveMaxTime,
+    solveCapS: settings.python.solveCapS,
     solveLimitS: settings.python.solveLimitS,
     t1: T1,
     saveAt: SAVE_AT,
