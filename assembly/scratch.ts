@@ -129,6 +129,12 @@ export const TIED_MAX_SUMS: f64 = 524288;
 /** Largest max g - min g the float64 tied kernels accept (tied.ts). */
 export const TIED_RANGE: f64 = 300.0;
 /**
+ * Largest max g - min g the float32 tied kernels accept: f32/tied.ts holds w_j x_j in float32, and
+ * float32 exponentials below e^-87 are 0 (f32/tied-small.ts): with w_j / w_i <= e^30 a pair dropped
+ * there weighs less than e^-57 of row i's normalizer.
+ */
+export const TIED_RANGE_F32: f64 = 30.0;
+/**
  * Largest g the float64 tied kernels accept: below it every score, half norm
  * and their differences are finite (|s_ij| <= 2 sqrt(g_i g_j)), so their
  * exponentials never see NaN (expVectorNoNaN).

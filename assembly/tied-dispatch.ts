@@ -12,14 +12,15 @@ import { TIED_TILE, tiedWidth, tiedWidthF32 } from './scratch';
 import { tiedPrepare, tiedPart, tiedRows } from './tied';
 import { tiedPrepareF32, tiedPartF32 } from './f32/tied';
 import { tiedSmallWidths, tiedSmallPrepare, tiedSmallPart, tiedSmallRows } from './tied-small';
+import { tiedSmallPrepareF32, tiedSmallPartF32 } from './f32/tied-small';
 
 /**
  * Whether the problem's field can take the tied kernel: one head with the
  * same query and key matrix (or both identity), beta > 0, no causal mask,
  * and the problem does not ask for the row-max kernel (PROBLEM_KERNEL); and
  * either more than one tile of tokens (N > TIED_TILE: with one tile the tiled
- * kernel saves nothing) or, in float64, small widths (tied-small.ts, which
- * has no tiles). (The prepare step may still refuse, on the size or the data's range.)
+ * kernel saves nothing) or small widths (tied-small.ts and its float32 twin,
+ * which have no tiles). (The prepare step may still refuse, on the size or the data's range.)
  */
 export function tiedApplies(problem: usize): bool {
   if (
@@ -31,10 +32,9 @@ export function tiedApplies(problem: usize): bool {
   return <i32>slot(problem, PROBLEM_N) > TIED_TILE || takesSmall(problem);
 }
 
-/** Whether the tied head runs on tied-small.ts (float64, D and d_k below SMALL_D). */
+/** Whether the tied head runs on tied-small.ts, or its float32 twin f32/tied-small.ts (D and d_k below SMALL_D). */
 function takesSmall(problem: usize): bool {
-  return !isFloat32(problem) &&
-    tiedSmallWidths(<i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK));
+  return tiedSmallWidths(<i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK));
 }
 
 // @ts-ignore: decorator
@@ -49,8 +49,12 @@ export function tiedPrepareProblem(problem: usize, x: usize, scratch: usize): bo
   const dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
   const key = pointerSlot(problem, PROBLEM_HEAD0 + HEAD_KEY);
   const beta = slot(problem, PROBLEM_BETA);
+  if (takesSmall(problem)) {
+    return isFloat32(problem)
+      ? tiedSmallPrepareF32(x, n, d, dk, key, beta, scratch)
+      : tiedSmallPrepare(x, n, d, dk, key, beta, scratch);
+  }
   if (isFloat32(problem)) return tiedPrepareF32(x, n, d, dk, key, beta, scratch);
-  if (takesSmall(problem)) return tiedSmallPrepare(x, n, d, dk, key, beta, scratch);
   return tiedPrepare(x, n, d, dk, key, beta, scratch);
 }
 
@@ -60,8 +64,10 @@ export function tiedPartProblem(problem: usize, p: i32, parts: usize, own: usize
   const d = <i32>slot(problem, PROBLEM_D);
   const dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
   const beta = slot(problem, PROBLEM_BETA);
-  if (isFloat32(problem)) tiedPartF32(n, d, dk, beta, p, parts, own);
-  else if (takesSmall(problem)) tiedSmallPart(n, d, dk, beta, p, parts, own);
+  if (takesSmall(problem)) {
+    if (isFloat32(problem)) tiedSmallPartF32(n, d, dk, beta, p, parts, own);
+    else tiedSmallPart(n, d, dk, beta, p, parts, own);
+  } else if (isFloat32(problem)) tiedPartF32(n, d, dk, beta, p, parts, own);
   else tiedPart(n, d, dk, beta, p, parts, own);
 }
 

@@ -1,5 +1,5 @@
 // The tied kernel (tied.ts) for small widths: D < SMALL_D and d_k < SMALL_D,
-// float64. The same identity, exp(s_ij) = exp(g_i) e_ij exp(g_j) with
+// float64 (float32: f32/tied-small.ts). The same identity, exp(s_ij) = exp(g_i) e_ij exp(g_j) with
 // e_ij = exp(-beta |y_i - y_j|^2 / 2), and the same parts (tile rows of
 // TIED_TILE tokens, tiedPartOf), but no score tiles: at d_k <= 3 the distance
 // costs less than the score and the subtraction of g_i + g_j, and is exact up
@@ -27,7 +27,7 @@ import {
   layoutTiedScratch, keysPtr, valuesPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr, normalizersPtr, workPtr,
 } from './scratch';
 
-/** Whether a tied head of these widths takes this kernel (float64 only). */
+/** Whether a tied head of these widths takes this kernel (float32: its twin f32/tied-small.ts). */
 // @ts-ignore: decorator
 @inline export function tiedSmallWidths(d: i32, dk: i32): bool {
   return d < SMALL_D && dk < SMALL_D;

@@ -185,8 +185,8 @@ function summaryMarkdown(report) {
     lines.push(
       `GFLOP/s counts 4 N^2 D flops per RHS, what the row-max kernel executes; the tied kernel (simd, relaxed, f32, ` +
         `threads here: one identity head) executes about 3 N^2 D and half the exponentials, so its "fraction of peak" is ` +
-        `an effective one, and row-max/peak is the executed efficiency (at D <= 3 in float64 the small-width tied kernel, ` +
-        `assembly/tied-small.ts, takes every N, 32 x 2 included). threads: ${report.machine.threads ?? 'none'}; ` +
+        `an effective one, and row-max/peak is the executed efficiency (at D <= 3 the small-width tied kernel, ` +
+        `assembly/tied-small.ts (float32: f32/tied-small.ts), takes every N, 32 x 2 included). threads: ${report.machine.threads ?? 'none'}; ` +
         `relaxed threads: ${report.machine.relaxedThreads ?? 'none'}. Ratios: ${R.RATIO_NOTE}. Note: ${R.RHS_NOTE}.`,
       '',
     );

@@ -253,6 +253,9 @@ print(json.dumps({"shape": list(x.shape), "dtype": str(x.dtype), "t": t.tolist()
     const lib = engine.solve({ tokens: data, t1: 5, saveAt: [0, 5], controller });
     expect(withIt.stats).toEqual(lib.stats);
     expect(withIt.stats).not.toEqual(engine.solve({ tokens: data, t1: 5, saveAt: [0, 5] }).stats);
+    const capped = runJson([...common, '--dt-max', '0.1', '--out', join(work, 'ctl')]);
+    expect(capped.stats).toEqual(engine.solve({ tokens: data, t1: 5, saveAt: [0, 5], dtMax: 0.1 }).stats);
+    expect(capped.stats.steps).toBeGreaterThanOrEqual(50);
     expect(cli(['run', '--t1', '1', '--controller', '{"beta":-1}']).stderr).toContain('controller.beta: must be >= 0');
     expect(cli(['run', '--t1', '1', '--controller', 'beta=0']).stderr).toContain('--controller: needs a JSON object');
   });

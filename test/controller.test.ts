@@ -214,13 +214,18 @@ describe('controller option: defaults and checks', () => {
     expect(statsOf({ method: 'dop853', controller: { beta: 0 } })).toEqual(statsOf({ method: 'dop853' }));
   });
 
-  it('solveMany takes the controller of each problem', async () => {
+  it('solveMany takes the controller and dtMax of each problem', async () => {
     const engine = await engineFor('simd');
     const controller: StepController = { beta: 0, safety: 0.8, maxFactor: 4 };
-    const [many] = engine.solveMany([{ ...base, controller }]);
-    const one = engine.solve({ ...base, controller });
-    expect(many.stats).toEqual(one.stats);
-    expect(Array.from(many.finalTokens)).toEqual(Array.from(one.finalTokens));
+    const problems: SolveOptions[] = [{ ...base, controller }, { ...base, dtMax: 0.07 }, base];
+    const many = engine.solveMany(problems);
+    problems.forEach((p, k) => {
+      const one = engine.solve(p);
+      expect(many[k].stats).toEqual(one.stats);
+      expect(Array.from(many[k].finalTokens)).toEqual(Array.from(one.finalTokens));
+    });
+    expect(many[0].stats).not.toEqual(many[2].stats);
+    expect(many[1].stats.steps).toBeGreaterThanOrEqual(29); // t1 / dtMax = 28.6
   });
 
   it.each([

@@ -88,14 +88,15 @@ describe('which problems take the tied kernel', () => {
       expect(call).toThrow(expect.objectContaining({ code: 'invalid_option', path: 'kernel' }));
     }
   });
-  it('D and d_k below 4 in float64: the small-width tied kernel at every N (no tiles), else as above', async () => {
+  it('D and d_k below 4 (float64 and float32): the small-width tied kernel at every N (no tiles), else as above', async () => {
     for (const n of [1, 3, 32, 64, 97]) {
       for (const d of [1, 2, 3]) {
         const small = randomMatrix(random, n, d);
         expect(await kernelOf({ tokens: small })).toBe(2);
         expect(await kernelOf({ tokens: small, heads: [tiedHead(random, d, 3)] })).toBe(2);
         expect(await kernelOf({ tokens: small, heads: [tiedHead(random, d, 4)] })).toBe(n > 64 ? 1 : 0);
-        expect(await kernelOf({ tokens: small, precision: 'float32' })).toBe(n > 64 ? 1 : 0);
+        expect(await kernelOf({ tokens: small, precision: 'float32' })).toBe(2);
+        expect(await kernelOf({ tokens: small, precision: 'float32', heads: [tiedHead(random, d, 4)] })).toBe(n > 64 ? 1 : 0);
         expect(await kernelOf({ tokens: small, causal: true })).toBe(0);
         expect(await kernelOf({ tokens: small, kernel: 'row-max' })).toBe(0);
         expect(await kernelOf({ tokens: small, heads: randomHeads(random, d, 1, 2) })).toBe(0);
@@ -104,6 +105,9 @@ describe('which problems take the tied kernel', () => {
     expect(await kernelOf({ tokens: randomMatrix(random, 32, 4) })).toBe(0);
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 299) })).toBe(2);
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 301) })).toBe(0);
+    // float32 exponentials are 0 below e^-87: the range of g is 30 there too.
+    expect(await kernelOf({ tokens: oneFarToken(9, 2, 29.5), precision: 'float32' })).toBe(2);
+    expect(await kernelOf({ tokens: oneFarToken(9, 2, 30.5), precision: 'float32' })).toBe(0);
   });
   it('half norms g above 1e300 (where scores could overflow): the row-max kernel, both tied kernels', async () => {
     expect(await kernelOf({ tokens: onAxes(9, 2, 5e299) })).toBe(2);
@@ -191,12 +195,18 @@ describe('the tied kernel agrees with the reference', () => {
   it('float32: within 1e-5 of the float64 reference at odd sizes, near its range edge, the same bits on 2 threads', async () => {
     const [simd, scalar, js] = await Promise.all((['simd', 'scalar', 'js'] as const).map(engineFor));
     const threads = await threadedEngine();
+    // Small widths (f32/tied-small.ts): odd N, one token, more than one part (N = 1100: its float32 row
+    // sums are flushed every 64 keys, the keys' side after every tile row).
     for (const [n, d] of [
+      [1, 1],
+      [2, 3],
       [3, 2],
       [65, 9],
       [100, 1],
+      [123, 2],
       [130, 33],
       [257, 16],
+      [1100, 1],
     ]) {
       const random = seededRandom(40 + n + d);
       const tokens = randomMatrix(random, n, d, 1.5 / Math.sqrt(d));

@@ -55,9 +55,9 @@ const TABLE: usize = memory.data<f32>([
   C7, C7, C7, C7, // 176
 ], 16);
 
-/** exp of the four lanes of `x` (SIMD builds only). */
+/** exp of the four lanes of `x` in [EXP_LOWER_F32, 88]; other lanes give garbage (callers mask or clamp). */
 // @ts-ignore: decorator
-@inline export function expVectorF32(x: v128): v128 {
+@inline function expCoreF32(x: v128): v128 {
   const shift = v128.load(TABLE, 0);
   let kf = f32x4.add(f32x4.mul(x, v128.load(TABLE, 16)), shift);
   const kbits = kf;
@@ -71,9 +71,25 @@ const TABLE: usize = memory.data<f32>([
   const a2 = maddF32(v128.load(TABLE, 144), r, v128.load(TABLE, 128));
   const a3 = maddF32(v128.load(TABLE, 176), r, v128.load(TABLE, 160));
   const p = maddF32(maddF32(a3, r2, a2), r4, maddF32(a1, r2, a0));
-  let y = i32x4.add(p, i32x4.shl(kbits, 23));
-  y = v128.and(y, f32x4.ge(x, v128.load(TABLE, 64)));
+  return i32x4.add(p, i32x4.shl(kbits, 23));
+}
+
+/** exp of the four lanes of `x` (SIMD builds only): 0 below EXP_LOWER_F32 and at -inf, NaN kept. */
+// @ts-ignore: decorator
+@inline export function expVectorF32(x: v128): v128 {
+  const y = v128.and(expCoreF32(x), f32x4.ge(x, v128.load(TABLE, 64)));
   return v128.bitselect(y, x, f32x4.eq(x, x));
+}
+
+/**
+ * exp of the four lanes of `x` for arguments that are never NaN (f32/tied-small.ts: -beta |y_i - y_j|^2 / 2,
+ * finite or -inf): lanes below EXP_LOWER_F32 give e^-87 = 1.6e-38 instead of 0, which that kernel's sums
+ * cannot notice (a pair's weight there is at most e^30 times its row's normalizer), as ../exp.ts's
+ * expVectorNoNaN. Saves the masks of expVectorF32.
+ */
+// @ts-ignore: decorator
+@inline export function expVectorF32NoNaN(x: v128): v128 {
+  return expCoreF32(f32x4.pmax(x, v128.load(TABLE, 64)));
 }
 
 /** out[i] = exp(x[i]) in float32 for i < count (for tests). */

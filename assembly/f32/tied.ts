@@ -14,13 +14,11 @@ import { maddF32 } from '../simd';
 import { expScalarF32, expVectorF32 } from './exp';
 import { KEY_PANEL_F32, paddedKeysF32, packKeysF32, scoreBlockF32, addToF64 } from './attention';
 import {
-  ROW_BLOCK, TIED_TILE, tiedWidthF32, tiedFits, tiedTiles, tiedParts, tiedPartOf, tiedPartSumsBytes, tiedPartNormalizersBytes,
+  ROW_BLOCK, TIED_TILE, TIED_RANGE_F32, tiedWidthF32, tiedFits, tiedTiles, tiedParts, tiedPartOf, tiedPartSumsBytes, tiedPartNormalizersBytes,
   layoutTiedScratch, keysPtr, valuesPtr, queriesPtr, scoresPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr,
   normalizersPtr,
 } from '../scratch';
 
-/** Largest max g - min g the float32 tied kernel accepts (see above). */
-const TIED_RANGE_F32: f64 = 30.0;
 /** Bytes between float32 score rows of a tile. */
 const TILE_STRIDE_F32: usize = <usize>TIED_TILE << 2;
 
