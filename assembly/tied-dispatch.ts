@@ -32,10 +32,20 @@ export function tiedApplies(problem: usize): bool {
   return <i32>slot(problem, PROBLEM_N) > TIED_TILE || takesSmall(problem);
 }
 
-/** Whether the tied head runs on tied-small.ts, or its float32 twin f32/tied-small.ts (D and d_k below SMALL_D). */
+/**
+ * Whether the tied head runs on tied-small.ts, or its float32 twin f32/tied-small.ts (D and d_k below
+ * SMALL_D). In float32 at D = d_k = 3 from N > F32_SMALL_MAX_N the tiled float32 kernel (which pads D to 8
+ * anyway) is faster: 1024 x 3 1.52 ms against 1.62-1.79, 2048 x 3 5.7 against 6.5, where 768 x 3 still
+ * favours the small one (0.76 against 0.86 ms; simd build, side by side).
+ */
 function takesSmall(problem: usize): bool {
-  return tiedSmallWidths(<i32>slot(problem, PROBLEM_D), <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK));
+  const d = <i32>slot(problem, PROBLEM_D), dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
+  if (!tiedSmallWidths(d, dk)) return false;
+  return !(isFloat32(problem) && d == 3 && dk == 3 && <i32>slot(problem, PROBLEM_N) > F32_SMALL_MAX_N);
 }
+
+/** Largest N at which a float32 head of D = d_k = 3 takes the small-width kernel (see takesSmall). */
+const F32_SMALL_MAX_N: i32 = 768;
 
 // @ts-ignore: decorator
 @inline function isFloat32(problem: usize): bool {

@@ -105,6 +105,11 @@ describe('which problems take the tied kernel', () => {
     expect(await kernelOf({ tokens: randomMatrix(random, 32, 4) })).toBe(0);
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 299) })).toBe(2);
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 301) })).toBe(0);
+    // float32 at D = d_k = 3: the small-width kernel up to N = 768, then the tiled one (faster there).
+    expect(await kernelOf({ tokens: randomMatrix(random, 768, 3), precision: 'float32' })).toBe(2);
+    expect(await kernelOf({ tokens: randomMatrix(random, 769, 3), precision: 'float32' })).toBe(1);
+    expect(await kernelOf({ tokens: randomMatrix(random, 769, 3) })).toBe(2);
+    expect(await kernelOf({ tokens: randomMatrix(random, 769, 2), precision: 'float32' })).toBe(2);
     // float32 exponentials are 0 below e^-87: the range of g is 30 there too.
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 29.5), precision: 'float32' })).toBe(2);
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 30.5), precision: 'float32' })).toBe(0);
