@@ -34,18 +34,20 @@ export function tiedApplies(problem: usize): bool {
 
 /**
  * Whether the tied head runs on tied-small.ts, or its float32 twin f32/tied-small.ts (D and d_k below
- * SMALL_D). In float32 at D = d_k = 3 from N > F32_SMALL_MAX_N the tiled float32 kernel (which pads D to 8
- * anyway) is faster: 1024 x 3 1.52 ms against 1.62-1.79, 2048 x 3 5.7 against 6.5, where 768 x 3 still
- * favours the small one (0.76 against 0.86 ms; simd build, side by side).
+ * SMALL_D). At D = d_k = 3 the small kernel costs about 5 ns a pair at every N, while the tiled kernel
+ * (which pads D to 4, float32 to 8, anyway) amortizes its tiles down to about 4.2: past
+ * SMALL_MAX_N_AT_3 the tiled one is faster (simd build, side by side: float64 1024 x 3 2.29 against
+ * 2.61-2.70 ms, 2048 x 3 8.8 against 10.7; float32 1024 x 3 1.52 against 1.62-1.79; at 768 x 3 float64
+ * is even and float32 favours the small one, 0.76 against 0.86 ms). At D <= 2 the small one always wins.
  */
 function takesSmall(problem: usize): bool {
   const d = <i32>slot(problem, PROBLEM_D), dk = <i32>slot(problem, PROBLEM_HEAD0 + HEAD_DK);
   if (!tiedSmallWidths(d, dk)) return false;
-  return !(isFloat32(problem) && d == 3 && dk == 3 && <i32>slot(problem, PROBLEM_N) > F32_SMALL_MAX_N);
+  return !(d == 3 && dk == 3 && <i32>slot(problem, PROBLEM_N) > SMALL_MAX_N_AT_3);
 }
 
-/** Largest N at which a float32 head of D = d_k = 3 takes the small-width kernel (see takesSmall). */
-const F32_SMALL_MAX_N: i32 = 768;
+/** Largest N at which a head of D = d_k = 3 takes the small-width kernel (see takesSmall). */
+const SMALL_MAX_N_AT_3: i32 = 768;
 
 // @ts-ignore: decorator
 @inline function isFloat32(problem: usize): bool {

@@ -88,7 +88,7 @@ describe('which problems take the tied kernel', () => {
       expect(call).toThrow(expect.objectContaining({ code: 'invalid_option', path: 'kernel' }));
     }
   });
-  it('D and d_k below 4 (float64 and float32): the small-width tied kernel at every N (no tiles), else as above', async () => {
+  it('D and d_k below 4 (float64 and float32): the small-width tied kernel (no tiles; D = d_k = 3 up to N = 768), else as above', async () => {
     for (const n of [1, 3, 32, 64, 97]) {
       for (const d of [1, 2, 3]) {
         const small = randomMatrix(random, n, d);
@@ -105,11 +105,13 @@ describe('which problems take the tied kernel', () => {
     expect(await kernelOf({ tokens: randomMatrix(random, 32, 4) })).toBe(0);
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 299) })).toBe(2);
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 301) })).toBe(0);
-    // float32 at D = d_k = 3: the small-width kernel up to N = 768, then the tiled one (faster there).
-    expect(await kernelOf({ tokens: randomMatrix(random, 768, 3), precision: 'float32' })).toBe(2);
-    expect(await kernelOf({ tokens: randomMatrix(random, 769, 3), precision: 'float32' })).toBe(1);
-    expect(await kernelOf({ tokens: randomMatrix(random, 769, 3) })).toBe(2);
-    expect(await kernelOf({ tokens: randomMatrix(random, 769, 2), precision: 'float32' })).toBe(2);
+    // D = d_k = 3: the small-width kernel up to N = 768, then the tiled one (faster there); D = 2 always.
+    for (const precision of ['float64', 'float32'] as const) {
+      expect(await kernelOf({ tokens: randomMatrix(random, 768, 3), precision })).toBe(2);
+      expect(await kernelOf({ tokens: randomMatrix(random, 769, 3), precision })).toBe(1);
+      expect(await kernelOf({ tokens: randomMatrix(random, 769, 3), precision, heads: [tiedHead(random, 3, 2)] })).toBe(2);
+      expect(await kernelOf({ tokens: randomMatrix(random, 5000, 2), precision })).toBe(2);
+    }
     // float32 exponentials are 0 below e^-87: the range of g is 30 there too.
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 29.5), precision: 'float32' })).toBe(2);
     expect(await kernelOf({ tokens: oneFarToken(9, 2, 30.5), precision: 'float32' })).toBe(0);
