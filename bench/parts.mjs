@@ -164,20 +164,13 @@ export function rhsPart(ctx) {
         notes.push(`WARNING: rhs ${R.sizeLabel(n, d)}: ${name} differs by ${diff.toExponential(2)} (relative)`);
     }
     const b = backends;
-    const share = (m, peak) => (m?.gflops && peak ? m.gflops / peak : null);
     results.push({
       n,
       d,
       flops: flopsPerRhs(n, d),
       referenceForDiffs: outputs.js ? 'js' : outputs.simd ? 'simd' : 'scalar',
       backends,
-      peakShare: {
-        simd: share(b.simd, probes.simd?.f64Gflops),
-        rowMax: share(b.rowMax, probes.simd?.f64Gflops),
-        relaxed: share(b.relaxed, probes.relaxed?.f64Gflops),
-        f32: share(b.f32, probes.simd?.f32Gflops),
-        relaxedF32: share(b.relaxedF32, probes.relaxed?.f32Gflops),
-      },
+      peakShare: peakShares(b, probes),
       ratios: {
         'simd/naive': ratio(b.simd, b.naive),
         'simd/js': ratio(b.simd, b.js),
@@ -202,6 +195,18 @@ export function rhsPart(ctx) {
     });
   }
   return results;
+}
+
+/** GFLOP/s of each kernel over its build's probe (float64 or float32 mul+add). */
+export function peakShares(b, probes) {
+  const share = (m, peak) => (m?.gflops && peak ? m.gflops / peak : null);
+  return {
+    simd: share(b.simd, probes.simd?.f64Gflops),
+    rowMax: share(b.rowMax, probes.simd?.f64Gflops),
+    relaxed: share(b.relaxed, probes.relaxed?.f64Gflops),
+    f32: share(b.f32, probes.simd?.f32Gflops),
+    relaxedF32: share(b.relaxedF32, probes.relaxed?.f32Gflops),
+  };
 }
 
 export function solvePart(ctx, rhsResults) {

@@ -15,8 +15,8 @@ import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { exponents, rhsPart, solvePart } from './parts.mjs';
-import { loadTfjs, runMemoryChild, runProbes, runPython } from './peers.mjs';
+import { exponents, peakShares, rhsPart, solvePart } from './parts.mjs';
+import { loadTfjs, mergeProbes, runMemoryChild, runProbes, runPython } from './peers.mjs';
 import * as R from './report.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -282,7 +282,7 @@ async function main() {
     return { n, d, tokens: { data: Float64Array.from(rows.flat()), n, d } };
   });
 
-  const probes = runProbes(relaxed);
+  let probes = runProbes(relaxed);
   log(`\npeak probes:\n${R.textTable(...Object.values(R.probeTable(probes)))}`);
   const tfjs = await loadTfjs();
   if (tfjs.error) notes.push(tfjs.error);
@@ -304,6 +304,12 @@ async function main() {
   const ctx = { engines, cases, settings, log, notes, tfjs, python, probes, T1, TOLERANCES, SAVE_AT };
 
   const rhs = args.only === 'solve' ? null : rhsPart(ctx);
+  if (rhs) {
+    // Probe again after the RHS part and keep the higher rates: the fractions of peak use those.
+    probes = mergeProbes(probes, runProbes(relaxed));
+    for (const r of rhs) r.peakShare = peakShares(r.backends, probes);
+    log(`\npeak probes, the higher of two runs:\n${R.textTable(...Object.values(R.probeTable(probes)))}`);
+  }
   const solve = args.only === 'rhs' ? null : solvePart(ctx, rhs);
   for (const e of Object.values(engines)) e.dispose();
   log('\nmemory: a solve with N = 65536, D = 16 in a child process ...');
