@@ -33,6 +33,13 @@ function parseValue(raw: string, schema: Schema, flag: string): unknown {
   const fail = (what: string): never => {
     throw new AttnflowError('invalid_value', `--${flag}`, `${what}, got "${raw}"`);
   };
+  const json = (): unknown => {
+    try {
+      return JSON.parse(raw);
+    } catch (error) {
+      return fail(`is not valid JSON (${(error as Error).message})`);
+    }
+  };
   switch (schema.type) {
     case 'number':
     case 'integer': {
@@ -45,22 +52,9 @@ function parseValue(raw: string, schema: Schema, flag: string): unknown {
       if (raw === 'false') return false;
       return fail('needs true or false');
     case 'object':
-      if (raw.trim().startsWith('{')) {
-        try {
-          return JSON.parse(raw);
-        } catch (error) {
-          return fail(`is not valid JSON (${(error as Error).message})`);
-        }
-      }
-      return fail('needs a JSON object');
+      return raw.trim().startsWith('{') ? json() : fail('needs a JSON object');
     case 'array': {
-      if (raw.trim().startsWith('[')) {
-        try {
-          return JSON.parse(raw);
-        } catch (error) {
-          return fail(`is not valid JSON (${(error as Error).message})`);
-        }
-      }
+      if (raw.trim().startsWith('[')) return json();
       if (schema.items?.type === 'number') return raw.split(',').map((s) => parseValue(s.trim(), { type: 'number' }, flag));
       if (schema.items?.type === 'string') return raw.split(',').map((s) => s.trim());
       return fail('needs JSON');
@@ -131,20 +125,19 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { command, positional: rest, flags: validateConfig(flags, ''), out, quiet, json, help, quick };
 }
 
+/** How a flag's value is written, for --help. */
+function flagType(s: Schema): string {
+  if (s.enum) return s.enum.join('|');
+  if (s.type === 'array') return s.items?.type === 'number' ? 'n,n,...' : 'JSON';
+  if (s.type === 'object') return '{JSON}';
+  return String(s.type);
+}
+
 /** One line per configuration key, for --help. */
 export function flagHelp(): string {
   const props = RUN_CONFIG_SCHEMA.properties as Record<string, Schema>;
   return CONFIG_KEYS.map((key) => {
     const s = props[key];
-    const type = s.enum
-      ? s.enum.join('|')
-      : s.type === 'array'
-        ? s.items?.type === 'number'
-          ? 'n,n,...'
-          : 'JSON'
-        : s.type === 'object'
-          ? '{JSON}'
-          : s.type;
-    return `  --${kebab(key).padEnd(19)} ${String(type).padEnd(30)} ${s.description ?? ''}`;
+    return `  --${kebab(key).padEnd(19)} ${flagType(s).padEnd(30)} ${s.description ?? ''}`;
   }).join('\n');
 }
