@@ -252,7 +252,7 @@ function headRows(
       for (let g = 0; g < rows; g += ROW_BLOCK) {
         const gLast = min(b0 + g + ROW_BLOCK - 1, b1 - 1);
         if (causal && gLast < t0) continue; // every row of the group precedes this tile
-        scoreBlock(queriesPtr + <usize>g * qBytes, dk, t0 / KEY_PANEL, (t0 + len) / KEY_PANEL, scoresPtr, stride);
+        scoreBlock(queriesPtr + <usize>g * qBytes, dk, t0 / KEY_PANEL, (t0 + len) / KEY_PANEL, scoresPtr, stride, 0);
         for (let r = 0; r < ROW_BLOCK; r++) {
           const i = min(b0 + g + r, b1 - 1);
           const s = scoresPtr + <usize>r * stride;

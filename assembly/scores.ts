@@ -44,17 +44,24 @@ export function queryRow(xi: usize, d: i32, dk: i32, query: usize, beta: f64, q:
 
 /**
  * Scores of ROW_BLOCK query rows (q, rows of dk) against the packed panels
- * [p0, p1): s_r[(p - p0) KEY_PANEL + lane] = <q_r, k_j>; score rows are
- * `stride` bytes apart.
+ * [p0, p1): s_r[(p - p0) KEY_PANEL + lane] = <q_r, k_j> - h_j; score rows are
+ * `stride` bytes apart. h_j = load(minus + 8 j) when `minus` is not 0 (the
+ * tied kernel's half norms g_j: the sum starts from -g_j, which costs two
+ * loads per panel instead of a subtraction per score), else 0.
  */
-export function scoreBlock(q: usize, dk: i32, p0: i32, p1: i32, s: usize, stride: usize): void {
+export function scoreBlock(q: usize, dk: i32, p0: i32, p1: i32, s: usize, stride: usize, minus: usize): void {
   const qBytes = <usize>dk << 3;
   let kp = keysPtr + (<usize>(p0 * dk * KEY_PANEL) << 3);
   for (let p = p0; p < p1; p++) {
     const o = s + (<usize>((p - p0) * KEY_PANEL) << 3);
     if (ASC_FEATURE_SIMD) {
-      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), b0 = f64x2.splat(0), b1 = f64x2.splat(0);
-      let c0 = f64x2.splat(0), c1 = f64x2.splat(0), e0 = f64x2.splat(0), e1 = f64x2.splat(0);
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
+      if (minus != 0) {
+        const h = minus + (<usize>(p * KEY_PANEL) << 3);
+        a0 = f64x2.neg(v128.load(h));
+        a1 = f64x2.neg(v128.load(h, 16));
+      }
+      let b0 = a0, b1 = a1, c0 = a0, c1 = a1, e0 = a0, e1 = a1;
       let qp = q;
       for (let k = 0; k < dk; k++) {
         const k0 = v128.load(kp, 0), k1 = v128.load(kp, 16);
@@ -81,7 +88,7 @@ export function scoreBlock(q: usize, dk: i32, p0: i32, p1: i32, s: usize, stride
       for (let r = 0; r < ROW_BLOCK; r++) {
         const qr = q + <usize>r * qBytes;
         for (let l = 0; l < KEY_PANEL; l++) {
-          let acc: f64 = 0;
+          let acc: f64 = minus != 0 ? -load<f64>(minus + (<usize>(p * KEY_PANEL + l) << 3)) : 0.0;
           for (let k = 0; k < dk; k++) {
             acc += load<f64>(qr + (<usize>k << 3)) * load<f64>(kp + (<usize>(k * KEY_PANEL + l) << 3));
           }
