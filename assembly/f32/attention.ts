@@ -86,15 +86,24 @@ function queryRowF32(xi: usize, d: i32, dk: i32, query: usize, beta: f64, q: usi
   }
 }
 
-/** Scores of ROW_BLOCK float32 query rows against the panels [p0, p1); score rows `stride` bytes apart. */
-export function scoreBlockF32(q: usize, dk: i32, p0: i32, p1: i32, s: usize, stride: usize): void {
+/**
+ * Scores of ROW_BLOCK float32 query rows against the panels [p0, p1), minus
+ * h_j = load<f32>(minus + 4 j) when `minus` is not 0 (as scoreBlock: the sums
+ * start from -h_j); score rows `stride` bytes apart.
+ */
+export function scoreBlockF32(q: usize, dk: i32, p0: i32, p1: i32, s: usize, stride: usize, minus: usize): void {
   const qBytes = <usize>dk << 2;
   let kp = keysPtr + (<usize>(p0 * dk * KEY_PANEL_F32) << 2);
   for (let p = p0; p < p1; p++) {
     const o = s + (<usize>((p - p0) * KEY_PANEL_F32) << 2);
     if (ASC_FEATURE_SIMD) {
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
-      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), e0 = f32x4.splat(0), e1 = f32x4.splat(0);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+      if (minus != 0) {
+        const h = minus + (<usize>(p * KEY_PANEL_F32) << 2);
+        a0 = f32x4.neg(v128.load(h));
+        a1 = f32x4.neg(v128.load(h, 16));
+      }
+      let b0 = a0, b1 = a1, c0 = a0, c1 = a1, e0 = a0, e1 = a1;
       let qp = q;
       for (let k = 0; k < dk; k++) {
         const k0 = v128.load(kp, 0), k1 = v128.load(kp, 16);
@@ -121,7 +130,7 @@ export function scoreBlockF32(q: usize, dk: i32, p0: i32, p1: i32, s: usize, str
       for (let r = 0; r < ROW_BLOCK; r++) {
         const qr = q + <usize>r * qBytes;
         for (let l = 0; l < KEY_PANEL_F32; l++) {
-          let acc: f32 = 0;
+          let acc: f32 = minus != 0 ? -load<f32>(minus + (<usize>(p * KEY_PANEL_F32 + l) << 2)) : 0;
           for (let k = 0; k < dk; k++) {
             acc += load<f32>(qr + (<usize>k << 2)) * load<f32>(kp + (<usize>(k * KEY_PANEL_F32 + l) << 2));
           }
@@ -317,7 +326,7 @@ export function headRowsF32(
       for (let g = 0; g < rows; g += ROW_BLOCK) {
         const gLast = min(b0 + g + ROW_BLOCK - 1, b1 - 1);
         if (causal && gLast < t0) continue;
-        scoreBlockF32(queriesPtr + <usize>g * qBytes, dk, t0 / KEY_PANEL_F32, (t0 + len) / KEY_PANEL_F32, scoresPtr, stride);
+        scoreBlockF32(queriesPtr + <usize>g * qBytes, dk, t0 / KEY_PANEL_F32, (t0 + len) / KEY_PANEL_F32, scoresPtr, stride, 0);
         for (let r = 0; r < ROW_BLOCK; r++) {
           const i = min(b0 + g + r, b1 - 1);
           const s = scoresPtr + <usize>r * stride;
