@@ -9,7 +9,7 @@ import { type Backend, STATUS_EVENT, STATUS_NAMES } from './backend.js';
 import { builtinRecord } from './events/plan.js';
 import { UserEvents } from './events/user.js';
 import { planSolve, type SolvePlan } from './options.js';
-import type { EventRecord, Solution, SolveOptions } from './types.js';
+import type { EventRecord, Solution, SolveOptions, SolveStatus } from './types.js';
 
 /** Accepted steps between two progress callbacks: a JS crossing each is negligible next to 16 field evaluations. */
 const PROGRESS_STEPS = 16;
@@ -126,16 +126,9 @@ export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: So
 
   const statusName = STATUS_NAMES[status] ?? 'non_finite';
   const last = events.filter((e) => e.terminal).pop();
-  const messages = {
-    success: `reached t1 = ${t1} in ${steps} steps`,
-    max_steps: `stopped at t = ${tReached}: maxSteps = ${plan.maxSteps} attempted steps used up before t1 = ${t1}`,
-    non_finite: `stopped at t = ${tReached}: the attention field became non-finite (Inf or NaN) past this time; the largest |x| was ${largestMagnitude(finalTokens).toExponential(3)}, products x_i x_j overflow near 1.3e154`,
-    dt_min: `stopped at t = ${tReached}: the step size fell below 1e-14 |t|, too small to move t in float64`,
-    event: `stopped at t = ${tReached}: terminal event events[${last?.event}] (${last?.kind}${last && last.tokens.length > 0 ? `, tokens ${last.tokens.join(', ')}` : ''})`,
-  } as const;
   return {
     status: statusName,
-    message: messages[statusName],
+    message: statusMessage(statusName, { t1, steps, tReached, maxSteps: plan.maxSteps, finalTokens, last }),
     t: Float64Array.from(times),
     tokens,
     ...(attention ? { attention } : {}),
@@ -147,4 +140,24 @@ export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: So
     d: problem.d,
     backend: backend.name,
   };
+}
+
+/** The Solution's message for its status (built for that status only: the non-finite one scans the state). */
+function statusMessage(
+  status: SolveStatus,
+  r: { t1: number; steps: number; tReached: number; maxSteps: number; finalTokens: Float64Array; last: EventRecord | undefined },
+): string {
+  const { t1, tReached, last } = r;
+  switch (status) {
+    case 'success':
+      return `reached t1 = ${t1} in ${r.steps} steps`;
+    case 'max_steps':
+      return `stopped at t = ${tReached}: maxSteps = ${r.maxSteps} attempted steps used up before t1 = ${t1}`;
+    case 'dt_min':
+      return `stopped at t = ${tReached}: the step size fell below 1e-14 |t|, too small to move t in float64`;
+    case 'event':
+      return `stopped at t = ${tReached}: terminal event events[${last?.event}] (${last?.kind}${last && last.tokens.length > 0 ? `, tokens ${last.tokens.join(', ')}` : ''})`;
+    case 'non_finite':
+      return `stopped at t = ${tReached}: the attention field became non-finite (Inf or NaN) past this time; the largest |x| was ${largestMagnitude(r.finalTokens).toExponential(3)}, products x_i x_j overflow near 1.3e154`;
+  }
 }
