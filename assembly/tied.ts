@@ -206,7 +206,7 @@ function transposeRows(e: usize, et: usize, g: i32, len: i32): void {
 @inline function rowWeightsSimd(s: usize, g: f64, wRow: f64, wp: usize, lp: usize, len: i32, both: bool): f64 {
   const gv = f64x2.splat(g), wv = f64x2.splat(wRow);
   let acc = f64x2.splat(0);
-  // Two copies of the loop, so that the off-diagonal test is not in it (V8 does not unswitch loops).
+  // Two copies of the loop, so that the off-diagonal test is not in it.
   if (both) {
     for (let j = 0; j + 4 <= len; j += 4) {
       const o = <usize>j << 3;
