@@ -27,6 +27,10 @@ const LN2_64_HI: f64 = 0.01083042469326756; // fdlibm LN2_HI / 64 (0x3FE62E42FEE
 const LN2_64_LO: f64 = 2.9815858269852933e-12; // fdlibm LN2_LO / 64
 /** Below this, the result would be subnormal: it is 0. */
 export const EXP_LOWER: f64 = -708.0;
+/** -ln 2 / 64 rounded to double (-0.010830424696249145; relative error 3.3e-17). */
+const NEG_LN2_64: f64 = -0.010830424696249145;
+/** pow2NegOver64 clamps s to this: 2^(-65344/64) = 2^-1021 = 4.5e-308, still normal. */
+const POW2_NEG_MAX: f64 = 65344.0;
 
 // Taylor coefficients 1/k!, each the correctly rounded double.
 const C2: f64 = 0.5;
@@ -62,7 +66,12 @@ const POW2_TABLE: usize = memory.data<f64>([
   let kf = x * INV_LN2_64 + SHIFT;
   const kbits = reinterpret<i64>(kf);
   kf -= SHIFT;
-  const r = x - kf * LN2_64_HI - kf * LN2_64_LO;
+  return expFromReducedScalar(kbits, x - kf * LN2_64_HI - kf * LN2_64_LO);
+}
+
+/** expFromReduced on one number: 2^(k/64) exp(r), k in the low bits of kbits, |r| <= ln2 / 128. */
+// @ts-ignore: decorator
+@inline function expFromReducedScalar(kbits: i64, r: f64): f64 {
   const r2 = r * r;
   const q = r + r2 * (C2 + C3 * r) + (r2 * r2) * (C4 + C5 * r);
   const t = load<f64>(POW2_TABLE + (<usize>(kbits & 63) << 3));
@@ -82,6 +91,8 @@ const EXP_TABLE: usize = memory.data<f64>([
   C3, C3, // 96
   C4, C4, // 112
   C5, C5, // 128
+  POW2_NEG_MAX, POW2_NEG_MAX, // 144
+  NEG_LN2_64, NEG_LN2_64, // 160
 ], 16);
 
 // Bits: the low 51 bits of kbits hold k = 64 e + j in two's complement, above
@@ -101,6 +112,15 @@ const EXPONENT_MASK: usize = memory.data<i64>([~63, ~63], 16);
     f64x2.sub(x, f64x2.mul(kf, v128.load(EXP_TABLE, 32))),
     f64x2.mul(kf, v128.load(EXP_TABLE, 48)),
   );
+  return expFromReduced(kbits, r);
+}
+
+/**
+ * 2^(k/64) exp(r) from kbits (k in the low bits, as expCore's) and the
+ * reduced argument |r| <= ln2 / 128: the table, the polynomial and the exponent.
+ */
+// @ts-ignore: decorator
+@inline function expFromReduced(kbits: v128, r: v128): v128 {
   // The two table entries, fetched while the polynomial runs.
   const j0 = <usize>(i64x2.extract_lane(kbits, 0) & 63) << 3;
   const j1 = <usize>(i64x2.extract_lane(kbits, 1) & 63) << 3;
@@ -135,6 +155,38 @@ const EXPONENT_MASK: usize = memory.data<i64>([~63, ~63], 16);
 }
 
 /**
+ * 2^(-s/64) on both lanes of `s` >= 0 (not NaN), for the small-width tied
+ * kernel (tied-small.ts), whose keys are scaled so that its weights
+ * exp(-beta |y_i - y_j|^2 / 2) are 2^(-|y'_i - y'_j|^2 / 64). The same
+ * method as expCore with the argument already in units of ln2 / 64: with
+ * K = round(-s) (kf - SHIFT), s + K is exact (|s + K| <= 1/2, Sterbenz), so
+ * the reduced argument r = -(s + K) ln2 / 64 carries one rounding of its
+ * own, and no multiply by 64 / ln2 nor the two-part ln2 / 64 of Cody & Waite
+ * is needed: four operations fewer than expVectorNoNaN(-s ln2 / 64), and a
+ * shorter dependency chain (the kernel's pair loop is latency-bound). s is
+ * clamped to POW2_NEG_MAX: larger s give 2^-1021 instead of less, which no
+ * sum of that kernel notices (its normalizers are at least e^-300).
+ */
+// @ts-ignore: decorator
+@inline export function pow2NegOver64(s: v128): v128 {
+  const shift = v128.load(EXP_TABLE, 0);
+  const sc = f64x2.pmin(s, v128.load(EXP_TABLE, 144));
+  const kbits = f64x2.sub(shift, sc); // K = round(-s) in the low bits
+  const r = f64x2.mul(f64x2.add(sc, f64x2.sub(kbits, shift)), v128.load(EXP_TABLE, 160));
+  return expFromReduced(kbits, r);
+}
+
+/** pow2NegOver64 on one number (the same operations: in the simd build, the same bits as a lane of it). */
+// @ts-ignore: decorator
+@inline export function pow2NegOver64Scalar(s: f64): f64 {
+  const sc = Math.min(s, POW2_NEG_MAX);
+  let kf = SHIFT - sc;
+  const kbits = reinterpret<i64>(kf);
+  kf -= SHIFT;
+  return expFromReducedScalar(kbits, (sc + kf) * NEG_LN2_64);
+}
+
+/**
  * out[i] = exp(x[i]) for i < count: the softmax's exp as a flat export, so
  * tests can measure its error against Math.exp.
  */
@@ -149,5 +201,23 @@ export function expArray(x: usize, out: usize, count: i32): void {
   for (; i < count; i++) {
     const o = <usize>i << 3;
     store<f64>(out + o, expScalar(load<f64>(x + o)));
+  }
+}
+
+/**
+ * out[i] = 2^(-s[i] / 64) for i < count (pow2NegOver64, the small-width tied
+ * kernel's exponential) as a flat export, so tests can measure its error.
+ */
+export function pow2NegOver64Array(s: usize, out: usize, count: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 2 <= count; i += 2) {
+      const o = <usize>i << 3;
+      v128.store(out + o, pow2NegOver64(v128.load(s + o)));
+    }
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 3;
+    store<f64>(out + o, pow2NegOver64Scalar(load<f64>(s + o)));
   }
 }

@@ -78,7 +78,7 @@ export function tiedPartProblem(problem: usize, p: i32, parts: usize, own: usize
   const beta = slot(problem, PROBLEM_BETA);
   if (takesSmall(problem)) {
     if (isFloat32(problem)) tiedSmallPartF32(n, d, dk, beta, p, parts, own);
-    else tiedSmallPart(n, d, dk, beta, p, parts, own);
+    else tiedSmallPart(n, d, dk, p, parts, own);
   } else if (isFloat32(problem)) tiedPartF32(n, d, dk, beta, p, parts, own);
   else tiedPart(n, d, dk, beta, p, parts, own);
 }
