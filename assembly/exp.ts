@@ -22,13 +22,15 @@ import { madd } from './simd';
 // 1.5 * 2^52 = 6755399441055744: adding it rounds to an integer held in the
 // low mantissa bits (two's complement in the low 51 bits).
 const SHIFT: f64 = 6755399441055744.0;
-const INV_LN2_64: f64 = 92.33248261689366; // 64 / ln 2
+/** 64 / ln 2: also the unit change of pow2Over64's callers. */
+export const INV_LN2_64: f64 = 92.33248261689366; // 64 / ln 2
 const LN2_64_HI: f64 = 0.01083042469326756; // fdlibm LN2_HI / 64 (0x3FE62E42FEE00000 / 64, exact)
 const LN2_64_LO: f64 = 2.9815858269852933e-12; // fdlibm LN2_LO / 64
 /** Below this, the result would be subnormal: it is 0. */
 export const EXP_LOWER: f64 = -708.0;
-/** -ln 2 / 64 rounded to double (-0.010830424696249145; relative error 3.3e-17). */
-const NEG_LN2_64: f64 = -0.010830424696249145;
+/** ln 2 / 64 rounded to double (0.010830424696249145; relative error 3.3e-17). */
+const LN2_64: f64 = 0.010830424696249145;
+const NEG_LN2_64: f64 = -LN2_64;
 /** pow2NegOver64 clamps s to this: 2^(-65344/64) = 2^-1021 = 4.5e-308, still normal. */
 const POW2_NEG_MAX: f64 = 65344.0;
 
@@ -93,6 +95,8 @@ const EXP_TABLE: usize = memory.data<f64>([
   C5, C5, // 128
   POW2_NEG_MAX, POW2_NEG_MAX, // 144
   NEG_LN2_64, NEG_LN2_64, // 160
+  -POW2_NEG_MAX, -POW2_NEG_MAX, // 176
+  LN2_64, LN2_64, // 192
 ], 16);
 
 // Bits: the low 51 bits of kbits hold k = 64 e + j in two's complement, above
@@ -176,6 +180,31 @@ const EXPONENT_MASK: usize = memory.data<i64>([~63, ~63], 16);
   return expFromReduced(kbits, r);
 }
 
+/**
+ * 2^(u/64) on both lanes of `u` <= 0 (not NaN), for the tiled tied kernel
+ * (tied.ts), whose scores come in units of ln2 / 64: pow2NegOver64's method
+ * for a non-positive argument (K = round(u), u - K exact). u is clamped to
+ * -POW2_NEG_MAX (2^-1021 below it).
+ */
+// @ts-ignore: decorator
+@inline export function pow2Over64(u: v128): v128 {
+  const shift = v128.load(EXP_TABLE, 0);
+  const uc = f64x2.pmax(u, v128.load(EXP_TABLE, 176));
+  const kbits = f64x2.add(uc, shift); // K = round(u) in the low bits
+  const r = f64x2.mul(f64x2.sub(uc, f64x2.sub(kbits, shift)), v128.load(EXP_TABLE, 192));
+  return expFromReduced(kbits, r);
+}
+
+/** pow2Over64 on one number (in the simd build, the same bits as a lane of it). */
+// @ts-ignore: decorator
+@inline export function pow2Over64Scalar(u: f64): f64 {
+  const uc = Math.max(u, -POW2_NEG_MAX);
+  let kf = uc + SHIFT;
+  const kbits = reinterpret<i64>(kf);
+  kf -= SHIFT;
+  return expFromReducedScalar(kbits, (uc - kf) * LN2_64);
+}
+
 /** pow2NegOver64 on one number (the same operations: in the simd build, the same bits as a lane of it). */
 // @ts-ignore: decorator
 @inline export function pow2NegOver64Scalar(s: f64): f64 {
@@ -205,19 +234,23 @@ export function expArray(x: usize, out: usize, count: i32): void {
 }
 
 /**
- * out[i] = 2^(-s[i] / 64) for i < count (pow2NegOver64, the small-width tied
- * kernel's exponential) as a flat export, so tests can measure its error.
+ * out[i] = 2^(x[i] / 64) for i < count: pow2Over64 (x <= 0, the tiled tied
+ * kernel's exponential) or, when `negated` != 0, 2^(-x[i] / 64) by
+ * pow2NegOver64 (x >= 0, the small-width kernel's), as a flat export, so
+ * tests can measure their error.
  */
-export function pow2NegOver64Array(s: usize, out: usize, count: i32): void {
+export function pow2Over64Array(x: usize, out: usize, count: i32, negated: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     for (; i + 2 <= count; i += 2) {
       const o = <usize>i << 3;
-      v128.store(out + o, pow2NegOver64(v128.load(s + o)));
+      const v = v128.load(x + o);
+      v128.store(out + o, negated != 0 ? pow2NegOver64(v) : pow2Over64(v));
     }
   }
   for (; i < count; i++) {
     const o = <usize>i << 3;
-    store<f64>(out + o, pow2NegOver64Scalar(load<f64>(s + o)));
+    const v = load<f64>(x + o);
+    store<f64>(out + o, negated != 0 ? pow2NegOver64Scalar(v) : pow2Over64Scalar(v));
   }
 }

@@ -8,7 +8,7 @@ export { attentionRhs, attentionRhsRows, attentionMatrix, attentionScratchBytes 
 export { attentionKernel } from './tied-dispatch';
 export { rkSolve } from './rk';
 export { rkInterpolate, eventWorkBytes } from './events';
-export { expArray, pow2NegOver64Array } from './exp';
+export { expArray, pow2Over64Array } from './exp';
 export { attentionJacobian, attentionJvp, attentionVjp, jacobianScratchBytes } from './jacobian';
 export { sinkhornScratchBytes } from './sinkhorn';
 export { field, fieldMatrix } from './field';

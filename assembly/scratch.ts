@@ -144,7 +144,7 @@ export const TIED_MAX_HALF_NORM: f64 = 1e300;
 // The tied kernel's own regions (tied.ts); keysPtr, queriesPtr, scoresPtr and
 // workPtr are shared with the row-softmax layout.
 export let tiedSumsPtr: usize = 0; // TIED_SLOTS x npad x tiedWidth(d): z_i = sum_j e_ij w_j x_j, row-major
-export let halfNormsPtr: usize = 0; // npad: g_j = beta |y_j|^2 / 2 (+inf for padding)
+export let halfNormsPtr: usize = 0; // npad: g_j = beta |y_j|^2 / 2 (+inf for padding; tied.ts: in units of ln2 / 64 once prepared)
 export let tokenWeightsPtr: usize = 0; // npad: w_j = exp(g_j - max g) (0 for padding)
 export let transposedScoresPtr: usize = 0; // TIED_TILE x TIED_TILE: a tile's e, transposed (float64 kernel)
 export let normalizersPtr: usize = 0; // TIED_SLOTS x npad: l_i = sum_j e_ij w_j

@@ -19,11 +19,16 @@
 // score or difference of half norms overflows, so the exponentials never see
 // NaN and may skip that check) or some g is not finite: with the range at most
 // 300, l_i >= 5e-131 and every term that matters to 1e-16 of it stays far
-// from the subnormals. Rounding: e_ij's argument, computed as
-// (-g_j + sum_k beta y_ik y_jk) - g_i (the score block starts its sums from
-// -g_j), carries an absolute error of about d_k ulp of |s_ij| + g_i + g_j
-// (every partial sum is bounded by g_i + 2 g_j), as exp(s_ij - m_i) does in
-// the row-max kernel; the tests hold both to the TypeScript reference at 1e-13.
+// from the subnormals. Units: the pair loop works in units of ln2 / 64 (the
+// exponential's own), with queries beta' y_i, beta' = beta 64 / ln 2, and
+// half norms h = g 64 / ln 2, so that e_ij = 2^(u_ij / 64) (pow2Over64,
+// exp.ts: four operations fewer than exp, 1.02-1.035x at D = 16..64; below
+// 1e300, 92 g still cannot overflow). Rounding: u_ij, computed as
+// (-h_j + sum_k beta' y_ik y_jk) - h_i (the score block starts its sums from
+// -h_j), carries an absolute error of about d_k ulp of |u_ij| + h_i + h_j
+// (every partial sum is bounded by h_i + 2 h_j): relative to its own units,
+// what exp(s_ij - m_i) carries in the row-max kernel; the tests hold both to
+// the TypeScript reference at 1e-13.
 //
 // Work split: the sums z and l are accumulated in TIED_SLOTS parts
 // (scratch.ts); part p owns the tile rows a with snake(a) = p (0, 1, 2, 3,
@@ -35,7 +40,7 @@
 // many threads there are: results are the same bits on 1 or T threads.
 // Problems whose sums would pass TIED_MAX_SUMS take the row-max kernel.
 
-import { expScalar, expVectorNoNaN } from './exp';
+import { expScalar, pow2Over64, pow2Over64Scalar, INV_LN2_64 } from './exp';
 import { addValueRow } from './linalg';
 import { axpy } from './vec';
 import { madd } from './simd';
@@ -88,7 +93,10 @@ export function tiedPrepare(x: usize, n: i32, d: i32, dk: i32, key: usize, beta:
     store<f64>(tokenWeightsPtr + (<usize>j << 3), 0.0);
   }
   for (let j = 0; j < n; j++) {
-    store<f64>(tokenWeightsPtr + (<usize>j << 3), expScalar(load<f64>(halfNormsPtr + (<usize>j << 3)) - gMax));
+    const h = halfNormsPtr + (<usize>j << 3);
+    const g = load<f64>(h);
+    store<f64>(tokenWeightsPtr + (<usize>j << 3), expScalar(g - gMax));
+    store<f64>(h, g * INV_LN2_64); // the pair loop works in units of ln2 / 64 (pow2Over64)
   }
   for (let c = 0; c < width >> 2; c++) {
     let dst = valuesPtr + (<usize>(c * npad) << 5);
@@ -196,8 +204,8 @@ function transposeRows(e: usize, et: usize, g: i32, len: i32): void {
 
 /**
  * One row of tileRowWeights, four keys (two exponentials) per iteration:
- * s <- e = exp(s - g) for j < len & ~3 (the score block holds
- * <q_i, y_j> - g_j), returns sum_j e_j w_j (one accumulator, in j order) and,
+ * s <- e = 2^((s - h) / 64) for j < len & ~3 (the score block holds
+ * <q_i, y_j> - h_j, in units of ln2 / 64), returns sum_j e_j w_j (one accumulator, in j order) and,
  * when `both`, adds e_j wRow to l_j. One row at a time with two exponentials
  * in flight keeps the loop within the 16 vector registers of x64 (two rows
  * at a time spilled: 1.03-1.05x at N = 1024, D = 16).
@@ -210,8 +218,8 @@ function transposeRows(e: usize, et: usize, g: i32, len: i32): void {
   if (both) {
     for (let j = 0; j + 4 <= len; j += 4) {
       const o = <usize>j << 3;
-      const e0 = expVectorNoNaN(f64x2.sub(v128.load(s + o), gv));
-      const e1 = expVectorNoNaN(f64x2.sub(v128.load(s + o, 16), gv));
+      const e0 = pow2Over64(f64x2.sub(v128.load(s + o), gv));
+      const e1 = pow2Over64(f64x2.sub(v128.load(s + o, 16), gv));
       v128.store(s + o, e0);
       v128.store(s + o, e1, 16);
       acc = madd(e1, v128.load(wp + o, 16), madd(e0, v128.load(wp + o), acc));
@@ -221,8 +229,8 @@ function transposeRows(e: usize, et: usize, g: i32, len: i32): void {
   } else {
     for (let j = 0; j + 4 <= len; j += 4) {
       const o = <usize>j << 3;
-      const e0 = expVectorNoNaN(f64x2.sub(v128.load(s + o), gv));
-      const e1 = expVectorNoNaN(f64x2.sub(v128.load(s + o, 16), gv));
+      const e0 = pow2Over64(f64x2.sub(v128.load(s + o), gv));
+      const e1 = pow2Over64(f64x2.sub(v128.load(s + o, 16), gv));
       v128.store(s + o, e0);
       v128.store(s + o, e1, 16);
       acc = madd(e1, v128.load(wp + o, 16), madd(e0, v128.load(wp + o), acc));
@@ -233,7 +241,8 @@ function transposeRows(e: usize, et: usize, g: i32, len: i32): void {
 
 /**
  * Rows r and r + 1 of a tile (tokens i and i + 1) against keys [j0, j0 + len):
- * s <- e = exp(s - g_i) in place (s = <beta y_i, y_j> - g_j from scoreBlock);
+ * s <- e = 2^((s - h_i) / 64) in place (s = <beta' y_i, y_j> - h_j from
+ * scoreBlock, in units of ln2 / 64);
  * adds sum_j e_ij w_j to l_i (and to l_(i+1)) and, when `both` (an
  * off-diagonal tile), e_ij w_i then e_(i+1)j w_(i+1) to l_j.
  */
@@ -253,14 +262,14 @@ function tileRowWeights(s: usize, i: i32, j0: i32, len: i32, both: bool): void {
   // Scalar rest (all of it in the scalar build): row r's terms, then row r + 1's.
   for (let k = j; k < len; k++) {
     const o = <usize>k << 3;
-    const e = expScalar(load<f64>(s + o) - ga);
+    const e = pow2Over64Scalar(load<f64>(s + o) - ga);
     store<f64>(s + o, e);
     rowA += e * load<f64>(wp + o);
     if (both) store<f64>(lp + o, load<f64>(lp + o) + e * wa);
   }
   for (let k = j; k < len; k++) {
     const o = <usize>k << 3;
-    const e = expScalar(load<f64>(sb + o) - gb);
+    const e = pow2Over64Scalar(load<f64>(sb + o) - gb);
     store<f64>(sb + o, e);
     rowB += e * load<f64>(wp + o);
     if (both) store<f64>(lp + o, load<f64>(lp + o) + e * wb);
@@ -279,13 +288,14 @@ function tiedTileRow(n: i32, d: i32, dk: i32, beta: f64, a: i32): void {
   const zRow = <usize>width << 3;
   const i0 = a * TIED_TILE;
   const rows = min(TIED_TILE, npad - i0);
-  // Queries beta y_i of the tile's rows, from the packed keys.
+  // Queries beta y_i of the tile's rows, from the packed keys, in units of ln2 / 64 (as the half norms).
+  const betaUnits = beta * INV_LN2_64;
   for (let r = 0; r < rows; r++) {
     const i = i0 + r;
     let p = keysPtr + (<usize>((i / KEY_PANEL) * dk * KEY_PANEL + i % KEY_PANEL) << 3);
     const q = queriesPtr + <usize>r * qBytes;
     for (let k = 0; k < dk; k++) {
-      store<f64>(q + (<usize>k << 3), beta * load<f64>(p));
+      store<f64>(q + (<usize>k << 3), betaUnits * load<f64>(p));
       p += <usize>KEY_PANEL << 3;
     }
   }

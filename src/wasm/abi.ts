@@ -25,8 +25,11 @@ export interface KernelFunctions {
   rkInterpolate(problem: number, method: number, control: number, t: number, out: number): void;
   eventWorkBytes(n: number, d: number, stages: number, functions: number): number;
   expArray(x: number, out: number, count: number): void;
-  /** 2^(-s/64) over `count` float64 numbers s >= 0: the small-width tied kernel's exponential (for tests). */
-  pow2NegOver64Array(s: number, out: number, count: number): void;
+  /**
+   * 2^(x/64) over `count` float64 numbers x <= 0 (the tiled tied kernel's exponential), or 2^(-x/64) for
+   * x >= 0 when `negated` is 1 (the small-width kernel's); for tests.
+   */
+  pow2Over64Array(x: number, out: number, count: number, negated: number): void;
   field(problem: number, x: number, out: number): void;
   fieldMatrix(problem: number, x: number, head: number, attn: number): void;
   sinkhornScratchBytes(n: number, d: number, dk: number): number;
@@ -56,7 +59,7 @@ export const KERNEL_FUNCTION_ARITY = {
   rkInterpolate: 5,
   eventWorkBytes: 4,
   expArray: 3,
-  pow2NegOver64Array: 3,
+  pow2Over64Array: 4,
   field: 3,
   fieldMatrix: 4,
   sinkhornScratchBytes: 3,
