@@ -416,6 +416,14 @@ export function tiedSmallPart(n: i32, d: i32, dk: i32, p: i32, parts: usize, own
   }
 }
 
+/** 0 + z_0 + z_1 + ... over the parts (two adjacent rows of the transposed sums, at z in part 0). */
+// @ts-ignore: decorator
+@inline function partsSum(z: usize, partCount: i32, sumsBytes: usize): v128 {
+  let acc = f64x2.splat(0);
+  for (let p = 0; p < partCount; p++) acc = f64x2.add(acc, v128.load(z + <usize>p * sumsBytes));
+  return acc;
+}
+
 /**
  * out_i += (z_i / l_i) V (or z_i / l_i for identity V) for rows [r0, r1),
  * summing z_i and l_i over the parts in order, as tiedRows. Leaves the
@@ -445,10 +453,22 @@ export function tiedSmallRows(
       for (let p = 0; p < partCount; p++) l = f64x2.add(l, v128.load(normalizers + <usize>p * normalizersBytes + io));
       const scale = f64x2.div(f64x2.splat(1.0), l);
       const row = out + <usize>i * rowBytes;
+      const zi = sums + io;
+      if (d == 1) {
+        // Rows i and i + 1 are two adjacent numbers of out.
+        v128.store(row, f64x2.add(v128.load(row), f64x2.mul(scale, partsSum(zi, partCount, sumsBytes))));
+        continue;
+      }
+      if (d == 2) {
+        // Rows i and i + 1 are four adjacent numbers of out: (v0, v1) transposed into them.
+        const v0 = f64x2.mul(scale, partsSum(zi, partCount, sumsBytes));
+        const v1 = f64x2.mul(scale, partsSum(zi + stride, partCount, sumsBytes));
+        v128.store(row, f64x2.add(v128.load(row), i64x2.shuffle(v0, v1, 0, 2)));
+        v128.store(row, f64x2.add(v128.load(row, 16), i64x2.shuffle(v0, v1, 1, 3)), 16);
+        continue;
+      }
       for (let k = 0; k < d; k++) {
-        let zk = f64x2.splat(0);
-        for (let p = 0; p < partCount; p++) zk = f64x2.add(zk, v128.load(sums + <usize>p * sumsBytes + <usize>k * stride + io));
-        const v = f64x2.mul(scale, zk);
+        const v = f64x2.mul(scale, partsSum(zi + <usize>k * stride, partCount, sumsBytes));
         const q = row + (<usize>k << 3);
         store<f64>(q, load<f64>(q) + f64x2.extract_lane(v, 0));
         store<f64>(q + rowBytes, load<f64>(q + rowBytes) + f64x2.extract_lane(v, 1));
