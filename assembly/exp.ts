@@ -181,15 +181,17 @@ const EXPONENT_MASK: usize = memory.data<i64>([~63, ~63], 16);
 }
 
 /**
- * 2^(u/64) on both lanes of `u` <= 0 (not NaN), for the tiled tied kernel
- * (tied.ts), whose scores come in units of ln2 / 64: pow2NegOver64's method
- * for a non-positive argument (K = round(u), u - K exact). u is clamped to
- * -POW2_NEG_MAX (2^-1021 below it).
+ * 2^(u/64) on both lanes of `u` (not NaN), clamped to [-POW2_NEG_MAX, 0]:
+ * for the tiled tied kernel (tied.ts), whose scores come in units of ln2 / 64
+ * and whose weights are at most 1 in exact arithmetic (rounding may make u
+ * positive, by far when the half norms are huge: 1 there, not an overflow).
+ * pow2NegOver64's method for a non-positive argument (K = round(u), u - K
+ * exact); 2^-1021 below -POW2_NEG_MAX.
  */
 // @ts-ignore: decorator
 @inline export function pow2Over64(u: v128): v128 {
   const shift = v128.load(EXP_TABLE, 0);
-  const uc = f64x2.pmax(u, v128.load(EXP_TABLE, 176));
+  const uc = f64x2.pmin(f64x2.pmax(u, v128.load(EXP_TABLE, 176)), f64x2.splat(0));
   const kbits = f64x2.add(uc, shift); // K = round(u) in the low bits
   const r = f64x2.mul(f64x2.sub(uc, f64x2.sub(kbits, shift)), v128.load(EXP_TABLE, 192));
   return expFromReduced(kbits, r);
@@ -198,7 +200,7 @@ const EXPONENT_MASK: usize = memory.data<i64>([~63, ~63], 16);
 /** pow2Over64 on one number (in the simd build, the same bits as a lane of it). */
 // @ts-ignore: decorator
 @inline export function pow2Over64Scalar(u: f64): f64 {
-  const uc = Math.max(u, -POW2_NEG_MAX);
+  const uc = Math.min(Math.max(u, -POW2_NEG_MAX), 0.0);
   let kf = uc + SHIFT;
   const kbits = reinterpret<i64>(kf);
   kf -= SHIFT;
@@ -234,8 +236,8 @@ export function expArray(x: usize, out: usize, count: i32): void {
 }
 
 /**
- * out[i] = 2^(x[i] / 64) for i < count: pow2Over64 (x <= 0, the tiled tied
- * kernel's exponential) or, when `negated` != 0, 2^(-x[i] / 64) by
+ * out[i] = 2^(x[i] / 64) for i < count: pow2Over64 (x clamped to <= 0, the
+ * tiled tied kernel's exponential) or, when `negated` != 0, 2^(-x[i] / 64) by
  * pow2NegOver64 (x >= 0, the small-width kernel's), as a flat export, so
  * tests can measure their error.
  */

@@ -140,6 +140,12 @@ export const TIED_RANGE_F32: f64 = 30.0;
  * exponentials never see NaN (expVectorNoNaN).
  */
 export const TIED_MAX_HALF_NORM: f64 = 1e300;
+/**
+ * Largest g the tiled float32 tied kernel accepts (f32/tied.ts): below it
+ * every float32 score, half norm and partial sum is at most 4e36, under
+ * float32's largest 3.4e38, so its exponentials never see NaN either.
+ */
+export const TIED_MAX_HALF_NORM_F32: f64 = 1e36;
 
 // The tied kernel's own regions (tied.ts); keysPtr, queriesPtr, scoresPtr and
 // workPtr are shared with the row-softmax layout.

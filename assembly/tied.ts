@@ -11,7 +11,8 @@
 // computed once, on tiles on and above the diagonal, and feeds both rows:
 //   z_i += e_ij (w_j x_j, w_j),   z_j += e_ij (w_i x_i, w_i).
 // That is 3 N^2 D flops and N^2 / 2 exponentials per head instead of 4 N^2 D
-// and N^2, and no row maximum: e <= 1 cannot overflow.
+// and N^2, and no row maximum: e <= 1 cannot overflow (pow2Over64 clamps the
+// computed exponent at 0, which rounding can pass when g is huge).
 //
 // Range: l_i >= e_ii w_i = w_i >= exp(-(G - min g)). tiedPrepare refuses
 // (returns false, and the caller runs the row-max kernel of attention.ts)

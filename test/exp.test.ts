@@ -100,6 +100,14 @@ describe.each(['simd', 'scalar'] as const)("the tied kernels' 2^(u/64) in the %s
   );
 });
 
+it.each(['simd', 'scalar'] as const)(
+  'pow2Over64 in the %s build clamps u > 0 (rounding above a weight of 1) to 1',
+  async (build) => {
+    const ys = await expOf(build, Float64Array.of(1e-300, 0.5, 5, 1e300, Number.POSITIVE_INFINITY), 'pow2');
+    expect([...ys]).toEqual([1, 1, 1, 1, 1]);
+  },
+);
+
 it.each(variants)('$name: a lane of the simd build and its scalar tail give the same bits', async ({ kernel, sign }) => {
   // In an array of 2001 numbers the even positions before the last go through the vector body; one number
   // alone goes through the scalar tail (checked on a sample).

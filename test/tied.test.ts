@@ -122,6 +122,10 @@ describe('which problems take the tied kernel', () => {
     expect(await kernelOf({ tokens: onAxes(70, 5, 5e299) })).toBe(1);
     expect(await kernelOf({ tokens: onAxes(70, 5, 2e300) })).toBe(0);
   });
+  it('float32: half norms above 1e36 (where float32 scores could overflow): the row-max kernel, tiled kernel', async () => {
+    expect(await kernelOf({ tokens: onAxes(70, 5, 5e35), precision: 'float32' })).toBe(1);
+    expect(await kernelOf({ tokens: onAxes(70, 5, 2e36), precision: 'float32' })).toBe(0);
+  });
   it('a NaN or infinite coordinate anywhere (vector lanes and scalar tail): the row-max kernel, both tied kernels', async () => {
     for (const [n, d] of [
       [9, 2],
@@ -182,6 +186,24 @@ describe('the tied kernel agrees with the reference', () => {
           const options = { tokens: oneFarToken(n, d, halfNorm) };
           expect(relativeError(simd.attentionRhs(options), js.attentionRhs(options))).toBeLessThan(1e-12);
         }
+      }
+    }
+  });
+
+  it('float32, half norms of 1e12 to 5e35 (float32 g rounded by up to 4e28): each token stays put', async () => {
+    // The weights w_j = exp(g_j - max g) are taken from the float32 g (the kernel's): from the float64 maximum
+    // they were 0 for every token once g passed ~1e9, and the field 0 / 0. Row i's weight lies on the tokens
+    // equal to x_i (its distance to the others is of order sqrt(g)): the field is x_i, to float32's accuracy.
+    const [simd, scalar] = await Promise.all((['simd', 'scalar'] as const).map(engineFor));
+    for (const [n, d, g] of [
+      [130, 16, 1e12],
+      [70, 5, 1e20],
+      [70, 5, 5e35],
+    ]) {
+      const tokens = onAxes(n, d, g);
+      expect(await kernelOf({ tokens, precision: 'float32' })).toBe(1);
+      for (const engine of [simd, scalar]) {
+        expect(relativeError(engine.attentionRhs({ tokens, precision: 'float32' }), tokens.flat())).toBeLessThan(1e-6);
       }
     }
   });

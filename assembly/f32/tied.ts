@@ -12,10 +12,10 @@
 
 import { expScalar } from '../exp';
 import { maddF32 } from '../simd';
-import { expScalarF32, expVectorF32 } from './exp';
+import { expScalarF32, expVectorF32NoNaN } from './exp';
 import { KEY_PANEL_F32, paddedKeysF32, packKeysF32, scoreBlockF32, addToF64 } from './attention';
 import {
-  ROW_BLOCK, TIED_TILE, TIED_RANGE_F32, tiedWidthF32, tiedFits, tiedTiles, tiedParts, tiedPartOf, tiedPartSumsBytes, tiedPartNormalizersBytes,
+  ROW_BLOCK, TIED_TILE, TIED_RANGE_F32, TIED_MAX_HALF_NORM_F32, tiedWidthF32, tiedFits, tiedTiles, tiedParts, tiedPartOf, tiedPartSumsBytes, tiedPartNormalizersBytes,
   layoutTiedScratch, keysPtr, valuesPtr, queriesPtr, scoresPtr, tiedSumsPtr, halfNormsPtr, tokenWeightsPtr,
   normalizersPtr,
 } from '../scratch';
@@ -32,7 +32,8 @@ let partNormalizers: usize = 0;
  * (computed in float64, stored as float32), w_j = exp(g_j - max g) (float32)
  * and the float32 weighted values, blocked by 8 coordinates:
  * values[c][j][0..7] = f32(w_j x_j[8c..8c+7]). False when too large or when
- * the range of g passes TIED_RANGE_F32 (or is not finite).
+ * the range of g passes TIED_RANGE_F32, g passes TIED_MAX_HALF_NORM_F32
+ * (so that the exponentials never see NaN: expVectorF32NoNaN) or is not finite.
  */
 export function tiedPrepareF32(x: usize, n: i32, d: i32, dk: i32, key: usize, beta: f64, scratch: usize): bool {
   if (!tiedFits(n, d)) return false;
@@ -49,12 +50,14 @@ export function tiedPrepareF32(x: usize, n: i32, d: i32, dk: i32, key: usize, be
       sq += y * y;
       p += <usize>KEY_PANEL_F32 << 2;
     }
-    const g = 0.5 * beta * sq;
-    store<f64>(tokenWeightsPtr + (<usize>j << 3), g); // g in float64 for a moment, in the weights' place
+    // Rounded to float32 here, the kernel's own g, so that the range is checked on it and the largest w is 1
+    // (w from the float64 g's maximum and the float32 g's was 0 for every token once g passed ~1e9).
+    const g = <f64><f32>(0.5 * beta * sq);
+    store<f64>(tokenWeightsPtr + (<usize>j << 3), g); // g for a moment in the weights' place
     gMax = Math.max(gMax, g);
     gMin = Math.min(gMin, g);
   }
-  if (!(gMax - gMin <= TIED_RANGE_F32)) return false; // also catches NaN and infinities
+  if (!(gMax - gMin <= TIED_RANGE_F32 && gMax <= TIED_MAX_HALF_NORM_F32)) return false; // also NaN and infinities
   for (let j = 0; j < n; j++) {
     const g = load<f64>(tokenWeightsPtr + (<usize>j << 3));
     store<f32>(halfNormsPtr + (<usize>j << 2), <f32>g);
@@ -141,7 +144,8 @@ function accumulateBlockF32(
 
 /**
  * Row i of a tile against keys [j0, j0 + len): s <- e_ij = exp(s - g_i) in
- * float32, in place (s = <beta y_i, y_j> - g_j from scoreBlockF32); adds sum_j e_ij w_j to l_i (float64) and, when
+ * float32, in place (s = <beta y_i, y_j> - g_j from scoreBlockF32; never NaN
+ * below TIED_MAX_HALF_NORM_F32, so expVectorF32NoNaN); adds sum_j e_ij w_j to l_i (float64) and, when
  * `both`, e_ij w_i to the tile's float32 column sums `columns`.
  */
 function tileRowWeightsF32(s: usize, i: i32, j0: i32, len: i32, both: bool, columns: usize): void {
@@ -156,8 +160,8 @@ function tileRowWeightsF32(s: usize, i: i32, j0: i32, len: i32, both: bool, colu
     // Two exponentials in flight (as tied.ts; 1.03-1.08x at 1024 x 16), then one: the same operations per lane.
     for (; j + 8 <= len; j += 8) {
       const o = <usize>j << 2;
-      const e0 = expVectorF32(f32x4.sub(v128.load(s + o), giv));
-      const e1 = expVectorF32(f32x4.sub(v128.load(s + o, 16), giv));
+      const e0 = expVectorF32NoNaN(f32x4.sub(v128.load(s + o), giv));
+      const e1 = expVectorF32NoNaN(f32x4.sub(v128.load(s + o, 16), giv));
       v128.store(s + o, e0);
       v128.store(s + o, e1, 16);
       acc = maddF32(e1, v128.load(wp + o, 16), maddF32(e0, v128.load(wp + o), acc));
@@ -168,7 +172,7 @@ function tileRowWeightsF32(s: usize, i: i32, j0: i32, len: i32, both: bool, colu
     }
     for (; j + 4 <= len; j += 4) {
       const o = <usize>j << 2;
-      const e = expVectorF32(f32x4.sub(v128.load(s + o), giv));
+      const e = expVectorF32NoNaN(f32x4.sub(v128.load(s + o), giv));
       v128.store(s + o, e);
       acc = maddF32(e, v128.load(wp + o), acc);
       if (both) v128.store(columns + o, maddF32(e, wiv, v128.load(columns + o)));
