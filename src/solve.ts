@@ -128,7 +128,15 @@ export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: So
   const last = events.filter((e) => e.terminal).pop();
   return {
     status: statusName,
-    message: statusMessage(statusName, { t1, steps, tReached, maxSteps: plan.maxSteps, finalTokens, last }),
+    message: statusMessage(statusName, {
+      t1,
+      steps,
+      tReached,
+      maxSteps: plan.maxSteps,
+      finalTokens,
+      last,
+      float32: problem.precision === 'float32' && backend.name !== 'js', // the js backend computes in float64
+    }),
     t: Float64Array.from(times),
     tokens,
     ...(attention ? { attention } : {}),
@@ -145,7 +153,15 @@ export function solvePlan(backend: Pick<Backend, 'name' | 'integrate'>, plan: So
 /** The Solution's message for its status (built for that status only: the non-finite one scans the state). */
 function statusMessage(
   status: SolveStatus,
-  r: { t1: number; steps: number; tReached: number; maxSteps: number; finalTokens: Float64Array; last: EventRecord | undefined },
+  r: {
+    t1: number;
+    steps: number;
+    tReached: number;
+    maxSteps: number;
+    finalTokens: Float64Array;
+    last: EventRecord | undefined;
+    float32: boolean;
+  },
 ): string {
   const { t1, tReached, last } = r;
   switch (status) {
@@ -158,6 +174,6 @@ function statusMessage(
     case 'event':
       return `stopped at t = ${tReached}: terminal event events[${last?.event}] (${last?.kind}${last && last.tokens.length > 0 ? `, tokens ${last.tokens.join(', ')}` : ''})`;
     case 'non_finite':
-      return `stopped at t = ${tReached}: the attention field became non-finite (Inf or NaN) past this time; the largest |x| was ${largestMagnitude(r.finalTokens).toExponential(3)}, products x_i x_j overflow near 1.3e154`;
+      return `stopped at t = ${tReached}: the attention field became non-finite (Inf or NaN) past this time; the largest |x| was ${largestMagnitude(r.finalTokens).toExponential(3)}, products x_i x_j overflow ${r.float32 ? 'float32 near 1.8e19' : 'float64 near 1.3e154'}`;
   }
 }

@@ -52,6 +52,22 @@ describe.each(BACKEND_NAMES)('solve on %s', (backend) => {
     for (const x of [...sol.tokens, sol.finalTokens]) for (const v of x) expect(Number.isFinite(v)).toBe(true);
   });
 
+  it('names the overflow bound of its precision: x_i x_j past 1.3e154 (float64), 1.8e19 (float32)', async () => {
+    const engine = await engineFor(backend);
+    const sol64 = engine.solve({ tokens: [[-0.5], [0.2], [1.5]], t1: 1000 });
+    expect(sol64.status).toBe('non_finite');
+    expect(sol64.message).toMatch(/overflow float64 near 1\.3e154/);
+    // sqrt(3.4e38) = 1.8e19: scores of tokens of 1e20 overflow float32 at once (the js backend computes in float64).
+    const sol32 = engine.solve({ tokens: [[1e20, 0], [0, 1e20], [1e20, 1e20]], t1: 1, precision: 'float32' });
+    if (backend === 'js') {
+      expect(sol32.status).toBe('success');
+      return;
+    }
+    expect(sol32.status).toBe('non_finite');
+    expect(sol32.finalTime).toBe(0);
+    expect(sol32.message).toMatch(/largest \|x\| was 1\.000e\+20, products x_i x_j overflow float32 near 1\.8e19/);
+  });
+
   it('stops with max_steps, reporting how far it got', async () => {
     const engine = await engineFor(backend);
     const sol = engine.solve({ tokens: [[0.1], [0.4]], t1: 10, method: 'euler', dt: 0.01, maxSteps: 50 });
