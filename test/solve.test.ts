@@ -58,7 +58,15 @@ describe.each(BACKEND_NAMES)('solve on %s', (backend) => {
     expect(sol64.status).toBe('non_finite');
     expect(sol64.message).toMatch(/overflow float64 near 1\.3e154/);
     // sqrt(3.4e38) = 1.8e19: scores of tokens of 1e20 overflow float32 at once (the js backend computes in float64).
-    const sol32 = engine.solve({ tokens: [[1e20, 0], [0, 1e20], [1e20, 1e20]], t1: 1, precision: 'float32' });
+    const sol32 = engine.solve({
+      tokens: [
+        [1e20, 0],
+        [0, 1e20],
+        [1e20, 1e20],
+      ],
+      t1: 1,
+      precision: 'float32',
+    });
     if (backend === 'js') {
       expect(sol32.status).toBe('success');
       return;
