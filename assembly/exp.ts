@@ -1,4 +1,5 @@
-// exp(x) for the softmax, where x = s - max(s) lies in [-inf, 0].
+// exp(x) for the softmax, where x = s - max(s) lies in [-inf, 0]; and 2^(u/64),
+// the same method for the tied kernels, whose exponents come in units of ln2 / 64.
 //
 // Method (Tang, "Table-driven implementation of the exponential function in
 // IEEE floating-point arithmetic", ACM TOMS 15(2), 1989; the scheme of glibc
@@ -31,7 +32,7 @@ export const EXP_LOWER: f64 = -708.0;
 /** ln 2 / 64 rounded to double (0.010830424696249145; relative error 3.3e-17). */
 const LN2_64: f64 = 0.010830424696249145;
 const NEG_LN2_64: f64 = -LN2_64;
-/** pow2NegOver64 clamps s to this: 2^(-65344/64) = 2^-1021 = 4.5e-308, still normal. */
+/** pow2NegOver64 clamps s to at most this, pow2Over64 u to at least minus it: 2^(-65344/64) = 2^-1021 = 4.5e-308, still normal. */
 const POW2_NEG_MAX: f64 = 65344.0;
 
 // Taylor coefficients 1/k!, each the correctly rounded double.
