@@ -97,7 +97,7 @@ export function tiedSmallPrepareF32(x: usize, n: i32, d: i32, dk: i32, key: usiz
 }
 
 /**
- * Rows a = i and b = i + 1 with keys j > b (see ../tied-small.ts pairRowTwo): the pair (a, b) and the
+ * Rows a = i and b = i + 1 with keys j > b (see ../tied-small-pairs.ts pairRowTwo): the pair (a, b) and the
  * diagonal in float64, the keys four at a time in float32. Row sums end in the float64 part (z8, l8,
  * rows stride8 bytes apart), the keys' side in the float32 partial sums cz, cl (rows stride4 apart).
  */
